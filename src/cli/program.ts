@@ -1,0 +1,195 @@
+/**
+ * The `repowright` command line. Each command builds an App from the environment plus its flags, runs,
+ * and closes it; errors that a user can fix are printed as one clear line, exit code 2.
+ */
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { Command, Option } from "commander";
+import { createApp } from "../app.js";
+import { type ConfigOverrides, loadConfig } from "../core/config.js";
+import { AppError } from "../core/errors.js";
+import { serveHttp } from "../mcp/http.js";
+import { buildInventory } from "../mcp/inventory.js";
+import { createSessionServer, SERVER_VERSION } from "../mcp/server.js";
+import { allToolsets } from "../toolsets/index.js";
+import { formatToolList } from "./tools-list.js";
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: Record<string, string | undefined>;
+}
+
+const defaultIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+
+function splitList(v: string): string[] {
+  return v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function serverOverrides(opts: Record<string, unknown>): ConfigOverrides {
+  const server: NonNullable<ConfigOverrides["server"]> = {};
+  if (opts["toolsets"] !== undefined) server.toolsets = opts["toolsets"] as string[];
+  if (opts["readOnly"] !== undefined) server.readOnly = opts["readOnly"] as boolean;
+  if (opts["transport"] !== undefined) server.transport = opts["transport"] as "stdio" | "http";
+  if (opts["host"] !== undefined) server.host = opts["host"] as string;
+  if (opts["port"] !== undefined) server.port = opts["port"] as number;
+  if (opts["stateless"] !== undefined) server.stateless = opts["stateless"] as boolean;
+  return { server };
+}
+
+export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  let exitCode = 0;
+  const out = (s: string) => io.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
+  const program = new Command()
+    .name("repowright")
+    .description("Real hands on software repositories for AI assistants and agents, over MCP.")
+    .version(SERVER_VERSION)
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  const toolsetsOption = () =>
+    new Option("--toolsets <names>", "comma-separated toolsets, or all").argParser(splitList);
+
+  program
+    .command("serve")
+    .description("Serve the toolsets over MCP (stdio by default, or Streamable HTTP).")
+    .addOption(toolsetsOption())
+    .option("--read-only", "serve only read-only tools")
+    .addOption(new Option("--transport <kind>", "stdio or http").choices(["stdio", "http"]))
+    .option("--host <address>", "HTTP bind address (default 127.0.0.1)")
+    .option("--port <number>", "HTTP port (default 8787; 0 picks a free one)", (v) => Number.parseInt(v, 10))
+    .option("--stateless", "HTTP without server-side sessions (for replicas behind a load balancer)")
+    .action(async (opts: Record<string, unknown>) => {
+      const app = await createApp({ env: io.env, overrides: serverOverrides(opts) });
+      const { config, host, log } = app;
+      for (const s of host.skipped)
+        io.stderr.write(`repowright: toolset ${s.name} not served: ${s.reason}\n`);
+      const names = host.toolsets.map((t) => t.name).join(", ");
+      const shutdown = async () => {
+        await app.close().catch(() => {});
+      };
+      if (config.server.transport === "stdio") {
+        // stdout carries the protocol and nothing else; everything human goes to stderr.
+        const server = createSessionServer(host, {
+          caller: { id: "local", roles: ["admin"], transport: "stdio" },
+        });
+        const transport = new StdioServerTransport();
+        await server.connect(transport);
+        io.stderr.write(
+          `repowright ${SERVER_VERSION}: MCP over stdio; toolsets: ${names} (${host.tools.size} tools)\n`,
+        );
+        await new Promise<void>((resolve) => {
+          transport.onclose = resolve;
+          process.stdin.on("end", resolve);
+          process.once("SIGINT", resolve);
+          process.once("SIGTERM", resolve);
+        });
+        await server.close().catch(() => {});
+        await shutdown();
+        return;
+      }
+      const http = await serveHttp(host, {
+        host: config.server.host,
+        port: config.server.port,
+        stateless: config.server.stateless,
+        allowedHosts: config.server.allowedHosts,
+      });
+      out(`repowright ${SERVER_VERSION} serving MCP (Streamable HTTP) at ${http.url}`);
+      out(
+        `toolsets: ${names} (${host.tools.size} tools${config.server.readOnly ? ", read-only" : ""}); store: ${app.store.kind}`,
+      );
+      out(
+        `health: ${http.url.replace(/\/mcp$/, "/healthz")}  metrics: ${http.url.replace(/\/mcp$/, "/metrics")}`,
+      );
+      log.info({ url: http.url }, "serving");
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await http.close();
+      await shutdown();
+    });
+
+  program
+    .command("tools")
+    .description("List the tools with their annotations (no credentials needed).")
+    .addOption(toolsetsOption())
+    .option("--read-only", "only read-only tools")
+    .option("--json", "print JSON")
+    .action((opts: { toolsets?: string[]; readOnly?: boolean; json?: boolean }) => {
+      const config = loadConfig({ env: io.env });
+      // Listing does not need credentials: unavailable toolsets are listed too.
+      const inventory = buildInventory(
+        allToolsets().map((t) => ({ ...t, unavailable: undefined })),
+        config,
+        {
+          toolsets: opts.toolsets ?? config.server.toolsets,
+          readOnly: opts.readOnly ?? config.server.readOnly,
+        },
+      );
+      out(formatToolList(inventory.toolsets, opts.json ?? false));
+    });
+
+  program
+    .command("call")
+    .description("Run one tool in-process through the same pipeline and print its result as JSON.")
+    .argument("<tool>", "tool name")
+    .argument("[json]", "arguments as a JSON object", "{}")
+    .addOption(toolsetsOption())
+    .action(async (name: string, json: string, opts: { toolsets?: string[] }) => {
+      let args: unknown;
+      try {
+        args = JSON.parse(json);
+      } catch {
+        throw new AppError(
+          "bad_arguments",
+          `arguments must be a JSON object, e.g. '{"key":"a"}'; got ${json.slice(0, 80)}`,
+        );
+      }
+      const app = await createApp({ env: io.env, overrides: { server: { toolsets: opts.toolsets } } });
+      try {
+        const controller = new AbortController();
+        const result = await app.host.callTool(name, args, {
+          caller: { id: "cli", roles: ["admin"], transport: "in-process" },
+          signal: controller.signal,
+          progress: async (u) => {
+            io.stderr.write(
+              `progress: ${u.progress}${u.total ? `/${u.total}` : ""}${u.message ? ` ${u.message}` : ""}\n`,
+            );
+          },
+        });
+        const payload = result.structuredContent ?? parseText(result.content);
+        out(JSON.stringify(payload, null, 2));
+        if (result.isError) exitCode = 1;
+      } finally {
+        await app.close();
+      }
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (typeof e.code === "string" && e.code.startsWith("commander.")) {
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : (e.exitCode ?? 2);
+    }
+    if (err instanceof AppError) {
+      io.stderr.write(`repowright: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  return exitCode;
+}
+
+function parseText(content: Record<string, unknown>[]): unknown {
+  const text = content.find((c) => c["type"] === "text")?.["text"];
+  if (typeof text !== "string") return content;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

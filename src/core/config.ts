@@ -1,0 +1,351 @@
+/**
+ * Configuration: one zod schema over environment variables, an optional `repowright.yaml` and CLI flags.
+ * Precedence: defaults < file < environment < flags (overrides). The environment is a parameter, never
+ * read from `process.env` here, so tests and embedders pass their own (STYLE.md §9).
+ *
+ * Every setting is declared once in `SETTINGS`; the schema, the error messages that name a variable, and
+ * the generated configuration reference (docs/configuration.md) all come from that table.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { AppError } from "./errors.js";
+
+const bool = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+  .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean));
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/** One setting: where it lives in the config object, which variable sets it, its schema and its doc. */
+interface Setting {
+  path: readonly [string, string];
+  env: string;
+  schema: z.ZodTypeAny;
+  doc: string;
+  secret?: boolean;
+}
+
+const S = (path: readonly [string, string], env: string, schema: z.ZodTypeAny, doc: string, secret = false) =>
+  ({ path, env, schema, doc, secret }) satisfies Setting;
+
+export const SETTINGS: readonly Setting[] = [
+  S(
+    ["core", "home"],
+    "REPOWRIGHT_HOME",
+    z.string().min(1).optional(),
+    "Data directory (default `~/.repowright`).",
+  ),
+  S(
+    ["core", "logLevel"],
+    "REPOWRIGHT_LOG_LEVEL",
+    z.enum(LOG_LEVELS).default("info"),
+    "Log level; logs go to stderr.",
+  ),
+  S(
+    ["store", "kind"],
+    "REPOWRIGHT_STORE",
+    z.enum(["sqlite", "redis"]).default("sqlite"),
+    "State store: embedded SQLite file in the data dir, or Redis.",
+  ),
+  S(
+    ["store", "redisUrl"],
+    "REDIS_URL",
+    z.string().url().default("redis://127.0.0.1:6379"),
+    "Redis URL, used when `REPOWRIGHT_STORE=redis`.",
+    true,
+  ),
+  S(
+    ["store", "redisPrefix"],
+    "REPOWRIGHT_REDIS_PREFIX",
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_:.-]{1,64}$/)
+      .default("rw:"),
+    "Prefix of every Redis key repowright writes.",
+  ),
+  S(
+    ["server", "toolsets"],
+    "REPOWRIGHT_TOOLSETS",
+    list.default(["all"]),
+    "Comma-separated toolsets to serve, or `all`.",
+  ),
+  S(
+    ["server", "readOnly"],
+    "REPOWRIGHT_READ_ONLY",
+    bool.default(false),
+    "Serve only tools annotated read-only.",
+  ),
+  S(
+    ["server", "transport"],
+    "REPOWRIGHT_TRANSPORT",
+    z.enum(["stdio", "http"]).default("stdio"),
+    "MCP transport for `serve`.",
+  ),
+  S(["server", "host"], "REPOWRIGHT_HOST", z.string().min(1).default("127.0.0.1"), "HTTP bind address."),
+  S(["server", "port"], "REPOWRIGHT_PORT", int(0, 65535).default(8787), "HTTP port (0 picks a free one)."),
+  S(
+    ["server", "stateless"],
+    "REPOWRIGHT_HTTP_STATELESS",
+    bool.default(false),
+    "HTTP without server-side sessions, for replicas behind a load balancer.",
+  ),
+  S(
+    ["server", "allowedHosts"],
+    "REPOWRIGHT_ALLOWED_HOSTS",
+    list.default([]),
+    "Extra Host header values accepted over HTTP (DNS-rebinding protection always allows the bind address and localhost).",
+  ),
+  S(
+    ["server", "toolTimeoutMs"],
+    "REPOWRIGHT_TOOL_TIMEOUT_MS",
+    int(100, 3_600_000).default(120_000),
+    "Time limit of one tool call.",
+  ),
+  S(
+    ["memory", "maxValueBytes"],
+    "REPOWRIGHT_CACHE_MAX_VALUE_BYTES",
+    int(1, 64 * 1024 * 1024).default(1024 * 1024),
+    "Largest cache value (JSON bytes) the memory tools accept.",
+  ),
+  S(
+    ["memory", "maxBulkKeys"],
+    "REPOWRIGHT_CACHE_MAX_BULK_KEYS",
+    int(1, 100_000).default(1000),
+    "Most keys in one cache_mget / cache_mset call.",
+  ),
+  S(["github", "token"], "GITHUB_TOKEN", z.string().min(1).optional(), "GitHub personal access token.", true),
+  S(
+    ["github", "apiUrl"],
+    "GITHUB_API_URL",
+    z.string().url().default("https://api.github.com"),
+    "GitHub REST API base URL (GitHub Enterprise: `https://HOST/api/v3`).",
+  ),
+  S(
+    ["github", "appId"],
+    "GITHUB_APP_ID",
+    z.string().min(1).optional(),
+    "GitHub App id (instead of a token).",
+  ),
+  S(
+    ["github", "appPrivateKey"],
+    "GITHUB_APP_PRIVATE_KEY",
+    z.string().min(1).optional(),
+    "GitHub App private key (PEM).",
+    true,
+  ),
+  S(
+    ["github", "appPrivateKeyPath"],
+    "GITHUB_APP_PRIVATE_KEY_PATH",
+    z.string().min(1).optional(),
+    "Path of the GitHub App private key file.",
+  ),
+  S(
+    ["github", "appInstallationId"],
+    "GITHUB_APP_INSTALLATION_ID",
+    z.string().min(1).optional(),
+    "GitHub App installation id.",
+  ),
+  S(
+    ["code", "embedder"],
+    "REPOWRIGHT_EMBEDDER",
+    z.enum(["lsi", "local", "openai", "none"]).default("lsi"),
+    "Embedder for semantic code search: `lsi` (offline, learned from the repository), `local` (ONNX model dir), `openai` (any OpenAI-compatible /embeddings endpoint), `none`.",
+  ),
+  S(
+    ["code", "modelDir"],
+    "REPOWRIGHT_EMBEDDING_MODEL_DIR",
+    z.string().min(1).optional(),
+    "Local embedding model directory, for `REPOWRIGHT_EMBEDDER=local`.",
+  ),
+  S(
+    ["code", "embeddingUrl"],
+    "REPOWRIGHT_EMBEDDING_URL",
+    z.string().url().optional(),
+    "Base URL of an OpenAI-compatible embeddings API, for `REPOWRIGHT_EMBEDDER=openai`.",
+  ),
+  S(
+    ["code", "embeddingModel"],
+    "REPOWRIGHT_EMBEDDING_MODEL",
+    z.string().min(1).optional(),
+    "Model name sent to the embeddings API.",
+  ),
+  S(
+    ["code", "embeddingApiKey"],
+    "REPOWRIGHT_EMBEDDING_API_KEY",
+    z.string().min(1).optional(),
+    "API key of the embeddings endpoint.",
+    true,
+  ),
+];
+
+type Section = Record<string, unknown>;
+
+function buildSchema() {
+  const sections: Record<string, Record<string, z.ZodTypeAny>> = {};
+  for (const s of SETTINGS) {
+    const [section, key] = s.path;
+    sections[section] ??= {};
+    sections[section][key] = s.schema;
+  }
+  const shape: Record<string, z.ZodTypeAny> = {};
+  for (const [name, fields] of Object.entries(sections)) shape[name] = z.object(fields).strict().default({});
+  return z.object(shape).strict();
+}
+
+const configSchema = buildSchema();
+
+export interface Config {
+  core: { home: string; logLevel: (typeof LOG_LEVELS)[number] };
+  store: { kind: "sqlite" | "redis"; redisUrl: string; redisPrefix: string };
+  server: {
+    toolsets: string[];
+    readOnly: boolean;
+    transport: "stdio" | "http";
+    host: string;
+    port: number;
+    stateless: boolean;
+    allowedHosts: string[];
+    toolTimeoutMs: number;
+  };
+  memory: { maxValueBytes: number; maxBulkKeys: number };
+  github: {
+    token?: string;
+    apiUrl: string;
+    appId?: string;
+    appPrivateKey?: string;
+    appPrivateKeyPath?: string;
+    appInstallationId?: string;
+  };
+  code: {
+    embedder: "lsi" | "local" | "openai" | "none";
+    modelDir?: string;
+    embeddingUrl?: string;
+    embeddingModel?: string;
+    embeddingApiKey?: string;
+  };
+}
+
+/** Partial config in the nested shape, as flags or tests give it. */
+export type ConfigOverrides = { [K in keyof Config]?: Partial<Config[K]> };
+
+export interface LoadConfigOptions {
+  env?: Record<string, string | undefined>;
+  /** Path of a YAML file; default: `REPOWRIGHT_CONFIG`, else `./repowright.yaml` when it exists. */
+  file?: string;
+  cwd?: string;
+  overrides?: ConfigOverrides;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
+  const env = options.env ?? {};
+  const cwd = options.cwd ?? process.cwd();
+  const raw: Record<string, Section> = {};
+  const origin = new Map<string, string>();
+  const put = (path: readonly [string, string], value: unknown, from: string) => {
+    const [section, key] = path;
+    raw[section] ??= {};
+    raw[section][key] = value;
+    origin.set(`${section}.${key}`, from);
+  };
+
+  const file =
+    options.file ??
+    env["REPOWRIGHT_CONFIG"] ??
+    (existsSync(join(cwd, "repowright.yaml")) ? join(cwd, "repowright.yaml") : undefined);
+  if (file) {
+    const path = resolve(cwd, file);
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(readFileSync(path, "utf8"));
+    } catch (err) {
+      throw new AppError("config_invalid", `cannot read config file ${path}: ${(err as Error).message}`);
+    }
+    if (parsed !== null && parsed !== undefined) {
+      if (typeof parsed !== "object" || Array.isArray(parsed)) {
+        throw new AppError(
+          "config_invalid",
+          `config file ${path} must be a mapping of sections (core, store, server, ...)`,
+        );
+      }
+      for (const [section, fields] of Object.entries(parsed as Record<string, unknown>)) {
+        if (fields === null || typeof fields !== "object" || Array.isArray(fields)) {
+          throw new AppError("config_invalid", `${path}: section "${section}" must be a mapping`);
+        }
+        for (const [key, value] of Object.entries(fields as Record<string, unknown>)) {
+          put([section, key], value, `${section}.${key} in ${path}`);
+        }
+      }
+    }
+  }
+  for (const s of SETTINGS) {
+    const value = env[s.env];
+    if (value !== undefined && value !== "") put(s.path, value, s.env);
+  }
+  for (const [section, fields] of Object.entries(options.overrides ?? {})) {
+    for (const [key, value] of Object.entries(fields ?? {})) {
+      if (value !== undefined) put([section, key], value, `--${key}`);
+    }
+  }
+
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const messages = result.error.issues.map((issue) => {
+      const [section, key] = issue.path.map(String);
+      const setting = SETTINGS.find((s) => s.path[0] === section && s.path[1] === key);
+      const name =
+        (section && key && origin.get(`${section}.${key}`)) ?? setting?.env ?? issue.path.join(".");
+      const allowed =
+        "options" in issue && Array.isArray(issue.options) ? ` (allowed: ${issue.options.join(", ")})` : "";
+      if (issue.code === "unrecognized_keys")
+        return `unknown setting ${issue.keys.map((k) => (section ? `${section}.${k}` : k)).join(", ")}`;
+      return `${name}: ${issue.message}${allowed}`;
+    });
+    throw new AppError("config_invalid", `invalid configuration:\n  ${messages.join("\n  ")}`);
+  }
+  const config = result.data as unknown as Config;
+  config.core.home = resolve(
+    cwd,
+    config.core.home ?? env["REPOWRIGHT_HOME"] ?? join(env["HOME"] ?? homedir(), ".repowright"),
+  );
+  return deepFreeze(config);
+}
+
+/** Values of settings marked secret, to register with the redactor. */
+export function secretValues(config: Config): string[] {
+  const out: string[] = [];
+  for (const s of SETTINGS) {
+    if (!s.secret) continue;
+    const value = (config as unknown as Record<string, Section>)[s.path[0]]?.[s.path[1]];
+    if (typeof value === "string") {
+      // For URLs only the password part is secret.
+      const url = /^[a-z]+:\/\//i.test(value) ? safeUrl(value) : undefined;
+      if (url) {
+        if (url.password) out.push(decodeURIComponent(url.password));
+      } else out.push(value);
+    }
+  }
+  return out;
+}
+
+function safeUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

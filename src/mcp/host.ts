@@ -1,0 +1,117 @@
+/**
+ * The host: the selected toolsets with their initialised dependencies, the tool pipeline, metrics and
+ * logging. Transports (stdio, HTTP, in-process `repowright call`) all go through one host.
+ */
+import type { Config } from "../core/config.js";
+import { AppError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { createMetrics, type Metrics } from "../core/metrics.js";
+import type { Redactor } from "../core/redact.js";
+import type { Store } from "../store/types.js";
+import { buildInventory, type InventoryOptions } from "./inventory.js";
+import { type CallOptions, type CallToolResult, createToolRunner, type RegisteredTool } from "./pipeline.js";
+import type { HostServices, Prompt, Resource, ResourceTemplate, Toolset } from "./tool.js";
+
+export interface Registered<T> {
+  item: T;
+  toolset: string;
+  deps: unknown;
+}
+
+export interface Host {
+  readonly services: HostServices;
+  readonly metrics: Metrics;
+  readonly redactor: Redactor;
+  readonly toolsets: readonly Toolset[];
+  readonly skipped: readonly { name: string; reason: string }[];
+  readonly tools: ReadonlyMap<string, RegisteredTool>;
+  readonly resources: ReadonlyMap<string, Registered<Resource>>;
+  readonly resourceTemplates: readonly Registered<ResourceTemplate>[];
+  readonly prompts: ReadonlyMap<string, Registered<Prompt>>;
+  /** Runs a tool through the pipeline; an unknown name is an AppError (a protocol error for MCP). */
+  callTool(name: string, args: unknown, options: CallOptions): Promise<CallToolResult>;
+  close(): Promise<void>;
+}
+
+export interface CreateHostOptions {
+  config: Readonly<Config>;
+  store: Store;
+  log: Logger;
+  redactor: Redactor;
+  toolsets: readonly Toolset[];
+  inventory: InventoryOptions;
+  metrics?: Metrics;
+}
+
+export async function createHost(options: CreateHostOptions): Promise<Host> {
+  const { config, store, log, redactor } = options;
+  const services: HostServices = { config, store, log };
+  const metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
+  const inventory = buildInventory(options.toolsets, config, options.inventory);
+
+  const tools = new Map<string, RegisteredTool>();
+  const resources = new Map<string, Registered<Resource>>();
+  const resourceTemplates: Registered<ResourceTemplate>[] = [];
+  const prompts = new Map<string, Registered<Prompt>>();
+  const initialised: { toolset: Toolset; deps: unknown }[] = [];
+
+  try {
+    for (const ts of inventory.toolsets) {
+      const deps = ts.init ? await ts.init(services) : undefined;
+      initialised.push({ toolset: ts, deps });
+      for (const tool of ts.tools) {
+        if (tools.has(tool.name))
+          throw new AppError("duplicate_tool", `tool "${tool.name}" is defined twice`);
+        tools.set(tool.name, { tool, toolset: ts.name, deps });
+      }
+      for (const r of ts.resources ?? []) resources.set(r.uri, { item: r, toolset: ts.name, deps });
+      for (const t of ts.resourceTemplates ?? []) resourceTemplates.push({ item: t, toolset: ts.name, deps });
+      for (const p of ts.prompts ?? []) prompts.set(p.name, { item: p, toolset: ts.name, deps });
+    }
+  } catch (err) {
+    await closeAll(initialised, log);
+    throw err;
+  }
+
+  const run = createToolRunner({
+    services,
+    metrics,
+    redactor,
+    defaultTimeoutMs: config.server.toolTimeoutMs,
+  });
+
+  return {
+    services,
+    metrics,
+    redactor,
+    toolsets: inventory.toolsets,
+    skipped: inventory.skipped,
+    tools,
+    resources,
+    resourceTemplates,
+    prompts,
+    async callTool(name, args, callOptions) {
+      const entry = tools.get(name);
+      if (!entry) {
+        throw new AppError(
+          "unknown_tool",
+          `unknown tool "${name}"; list the tools to see what this server offers`,
+        );
+      }
+      return run(entry, args, callOptions);
+    },
+    async close() {
+      await closeAll(initialised, log);
+    },
+  };
+}
+
+async function closeAll(initialised: { toolset: Toolset; deps: unknown }[], log: Logger) {
+  for (const { toolset, deps } of initialised.reverse()) {
+    try {
+      await toolset.close?.(deps);
+    } catch (err) {
+      log.warn({ err, toolset: toolset.name }, "toolset close failed");
+    }
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Streamable HTTP serving: the MCP endpoint at /mcp (sessions by default, `stateless` for replicas behind a
+ * load balancer), plus /healthz, /readyz and /metrics. DNS-rebinding protection validates Host and Origin
+ * for every request when bound to a loopback address.
+ */
+import { randomUUID } from "node:crypto";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as NodeServer,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { createMemoryEventStore } from "./event-store.js";
+import type { Host } from "./host.js";
+import { createSessionServer } from "./server.js";
+
+export interface HttpServeOptions {
+  host: string;
+  port: number;
+  stateless: boolean;
+  allowedHosts: readonly string[];
+  /** Path of the MCP endpoint; default /mcp. */
+  path?: string;
+  /** Largest accepted request body; default 4 MiB. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpServer {
+  url: string;
+  port: number;
+  server: NodeServer;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  close(): Promise<void>;
+}
+
+export async function serveHttp(host: Host, options: HttpServeOptions): Promise<HttpServer> {
+  const path = options.path ?? "/mcp";
+  const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const sessions = new Map<string, Session>();
+  const log = host.services.log;
+  const eventStore = createMemoryEventStore();
+  const allowed = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
+  const guardHosts = LOOPBACK.has(options.host) || allowed.size > 0;
+
+  const hostAllowed = (value: string | undefined): boolean => {
+    if (!value) return false;
+    const v = value.toLowerCase();
+    if (allowed.has(v)) return true;
+    const name = v.startsWith("[") ? v.slice(0, v.indexOf("]") + 1) : v.split(":")[0]!;
+    return LOOPBACK.has(name) || allowed.has(name);
+  };
+
+  const originAllowed = (origin: string | undefined): boolean => {
+    if (!origin) return true;
+    try {
+      return hostAllowed(new URL(origin).host);
+    } catch {
+      return false;
+    }
+  };
+
+  const newSession = async (): Promise<StreamableHTTPServerTransport> => {
+    const server = createSessionServer(host, { caller: { id: "anonymous", roles: [], transport: "http" } });
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: options.stateless ? undefined : () => randomUUID(),
+      eventStore: options.stateless ? undefined : eventStore,
+      enableJsonResponse: false,
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, close: () => server.close() });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    return transport;
+  };
+
+  const handleMcp = async (req: IncomingMessage, res: ServerResponse) => {
+    const sessionId = header(req, "mcp-session-id");
+    let body: unknown;
+    if (req.method === "POST") {
+      const raw = await readBody(req, maxBody);
+      if (raw === null)
+        return sendJson(res, 413, rpcError(-32600, `request body larger than ${maxBody} bytes`));
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return sendJson(res, 400, rpcError(-32700, "Parse error: the body is not JSON"));
+      }
+    }
+    if (options.stateless) {
+      const transport = await newSession();
+      res.on("close", () => void transport.close());
+      return transport.handleRequest(req, res, body);
+    }
+    if (sessionId) {
+      const session = sessions.get(sessionId);
+      if (!session)
+        return sendJson(res, 404, rpcError(-32001, "Session not found: start a new session with initialize"));
+      return session.transport.handleRequest(req, res, body);
+    }
+    if (
+      req.method === "POST" &&
+      (isInitializeRequest(body) || (Array.isArray(body) && body.some(isInitializeRequest)))
+    ) {
+      const transport = await newSession();
+      return transport.handleRequest(req, res, body);
+    }
+    return sendJson(res, 400, rpcError(-32000, "Bad Request: no valid session id; send initialize first"));
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (guardHosts && (!hostAllowed(req.headers.host) || !originAllowed(header(req, "origin")))) {
+      return sendJson(res, 403, rpcError(-32000, "Forbidden: Host or Origin header not allowed"));
+    }
+    const done = (err: unknown) => {
+      log.error({ err }, "http request failed");
+      if (!res.headersSent) sendJson(res, 500, rpcError(-32603, "Internal error"));
+      else res.end();
+    };
+    if (url.pathname === path) return void handleMcp(req, res).catch(done);
+    if (req.method !== "GET") return sendJson(res, 405, { error: "method not allowed" });
+    if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
+    if (url.pathname === "/readyz") {
+      return void host.services.store
+        .ping()
+        .then(() => sendJson(res, 200, { status: "ready", store: host.services.store.kind }))
+        .catch((err: unknown) =>
+          sendJson(res, 503, {
+            status: "unavailable",
+            store: host.services.store.kind,
+            error: String((err as Error)?.message ?? err),
+          }),
+        );
+    }
+    if (url.pathname === "/metrics") {
+      return void host.metrics.registry
+        .metrics()
+        .then((text) => {
+          res.writeHead(200, { "content-type": host.metrics.registry.contentType });
+          res.end(text);
+        })
+        .catch(done);
+    }
+    return sendJson(res, 404, { error: `not found; the MCP endpoint is ${path}` });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = options.host.includes(":") ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shownHost === "0.0.0.0" ? "127.0.0.1" : shownHost}:${port}${path}`,
+    port,
+    server,
+    async close() {
+      await Promise.allSettled([...sessions.values()].map((s) => s.close()));
+      sessions.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function rpcError(code: number, message: string) {
+  return { jsonrpc: "2.0", error: { code, message }, id: null };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) over = true;
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(over ? null : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * One pipeline for every tool call, whatever the transport: zod validation -> time limit -> handler ->
+ * result, with metrics, a log line and redaction on the way out. Handlers never format their own errors.
+ */
+import { performance } from "node:perf_hooks";
+import type { z } from "zod";
+import type { ErrorPayload } from "../core/errors.js";
+import type { Metrics } from "../core/metrics.js";
+import type { Redactor } from "../core/redact.js";
+import { withTimeout } from "../core/resilience.js";
+import { formatZodError, toErrorPayload } from "./errors.js";
+import {
+  type Caller,
+  type ClientBridge,
+  type HostServices,
+  type ProgressUpdate,
+  RawResult,
+  type Tool,
+} from "./tool.js";
+
+export interface CallToolResult {
+  [key: string]: unknown;
+  content: Record<string, unknown>[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+export interface CallOptions {
+  caller: Caller;
+  signal?: AbortSignal;
+  progress?: (update: ProgressUpdate) => Promise<void>;
+  client?: ClientBridge;
+}
+
+export interface RegisteredTool {
+  tool: Tool;
+  toolset: string;
+  deps: unknown;
+}
+
+export interface ToolRunnerOptions {
+  services: HostServices;
+  metrics: Metrics;
+  redactor: Redactor;
+  defaultTimeoutMs: number;
+}
+
+export type ToolRunner = (
+  entry: RegisteredTool,
+  args: unknown,
+  options: CallOptions,
+) => Promise<CallToolResult>;
+
+export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
+  const { services, metrics, redactor } = options;
+  const { log } = services;
+
+  return async function runTool(entry, args, call) {
+    const { tool } = entry;
+    const started = performance.now();
+    let outcome = "ok";
+    try {
+      const parsed = (tool.input as z.ZodTypeAny).safeParse(args ?? {});
+      if (!parsed.success) {
+        outcome = "validation";
+        return errorResult({ error: formatZodError(parsed.error), type: "validation" }, tool);
+      }
+      const value = await withTimeout(tool.timeoutMs ?? options.defaultTimeoutMs, call.signal, (signal) =>
+        tool.handler(parsed.data, {
+          ...services,
+          deps: entry.deps,
+          signal,
+          caller: call.caller,
+          client: call.client,
+          progress: call.progress ?? (async () => {}),
+        }),
+      );
+      return redactor.redact(toResult(tool, value));
+    } catch (err) {
+      const payload = redactor.redact(toErrorPayload(err));
+      outcome = payload.type;
+      if (payload.type === "internal") log.error({ err, tool: tool.name }, "tool failed");
+      return errorResult(payload, tool);
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.toolCalls.inc({ tool: tool.name, outcome });
+      metrics.toolDuration.observe({ tool: tool.name }, seconds);
+      if (log.isLevelEnabled("debug")) {
+        log.debug(
+          { tool: tool.name, outcome, ms: Math.round(seconds * 1000), caller: call.caller.id },
+          "tool call",
+        );
+      }
+    }
+  };
+}
+
+function toResult(tool: Tool, value: unknown): CallToolResult {
+  if (value instanceof RawResult) {
+    const result: CallToolResult = { content: value.content };
+    if (value.structuredContent) result.structuredContent = value.structuredContent;
+    return result;
+  }
+  if (typeof value === "string") return { content: [{ type: "text", text: value }] };
+  const text = JSON.stringify(value ?? null);
+  const result: CallToolResult = { content: [{ type: "text", text }] };
+  if (tool.output && value !== null && typeof value === "object" && !Array.isArray(value)) {
+    result.structuredContent = value as Record<string, unknown>;
+  }
+  return result;
+}
+
+/**
+ * The error shape goes in the text content always, and in structuredContent when the tool declares no
+ * output schema: the SDK client validates any structuredContent against a declared output schema, even on
+ * an error result, and would turn our structured error into a protocol error.
+ */
+export function errorResult(payload: ErrorPayload, tool?: Tool): CallToolResult {
+  const result: CallToolResult = {
+    content: [{ type: "text", text: JSON.stringify(payload) }],
+    isError: true,
+  };
+  if (!tool?.output) result.structuredContent = payload as unknown as Record<string, unknown>;
+  return result;
+}

@@ -1,0 +1,10 @@
+/**
+ * Every toolset the binary can serve, in the order tools are listed. Adding a toolset: create
+ * src/toolsets/<name>/index.ts exporting a `defineToolset(...)`, and add it here.
+ */
+import type { Toolset } from "../mcp/tool.js";
+import { memoryToolset } from "./memory/index.js";
+
+export function allToolsets(): Toolset[] {
+  return [memoryToolset] as Toolset[];
+}

@@ -1,0 +1,59 @@
+/**
+ * Test helpers: a real host with real toolsets on a throwaway data dir, and a real MCP SDK client
+ * connected to it over an in-memory transport (STYLE.md §11).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { type App, type CreateAppOptions, createApp } from "../../src/app.js";
+import { createSessionServer } from "../../src/mcp/server.js";
+
+export interface TestApp extends App {
+  home: string;
+  client: Client;
+  /** Calls a tool and returns the parsed JSON of its first text block, plus isError. */
+  call(name: string, args?: Record<string, unknown>): Promise<{ isError: boolean; data: unknown }>;
+}
+
+export async function startTestApp(options: CreateAppOptions = {}): Promise<TestApp> {
+  const home = mkdtempSync(join(tmpdir(), "rw-test-"));
+  const app = await createApp({
+    ...options,
+    env: { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent", ...options.env },
+  });
+  const server = createSessionServer(app.host, {
+    caller: { id: "test", roles: ["admin"], transport: "in-process" },
+  });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverTransport);
+  const client = new Client({ name: "repowright-test", version: "0.0.0" });
+  await client.connect(clientTransport);
+  return {
+    ...app,
+    home,
+    client,
+    async call(name, args = {}) {
+      const result = await client.callTool({ name, arguments: args });
+      return { isError: result.isError === true, data: parseResult(result) };
+    },
+    async close() {
+      await client.close();
+      await server.close();
+      await app.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export function parseResult(result: unknown): unknown {
+  const r = result as { structuredContent?: unknown; content?: { type: string; text?: string }[] };
+  const text = r.content?.find((c) => c.type === "text")?.text;
+  if (text === undefined) return r.structuredContent;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
