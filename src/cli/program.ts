@@ -11,6 +11,7 @@ import { serveHttp } from "../mcp/http.js";
 import { buildInventory } from "../mcp/inventory.js";
 import { createSessionServer, SERVER_VERSION } from "../mcp/server.js";
 import { allToolsets } from "../toolsets/index.js";
+import { loadPlugins } from "./plugins.js";
 import { formatToolList } from "./tools-list.js";
 
 export interface CliIo {
@@ -61,8 +62,17 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
     .option("--host <address>", "HTTP bind address (default 127.0.0.1)")
     .option("--port <number>", "HTTP port (default 8787; 0 picks a free one)", (v) => Number.parseInt(v, 10))
     .option("--stateless", "HTTP without server-side sessions (for replicas behind a load balancer)")
+    .option(
+      "--plugin <module...>",
+      "also load the toolsets exported by these ES modules (paths or package names)",
+    )
     .action(async (opts: Record<string, unknown>) => {
-      const app = await createApp({ env: io.env, overrides: serverOverrides(opts) });
+      const plugins = await loadPlugins((opts["plugin"] as string[] | undefined) ?? []);
+      const app = await createApp({
+        env: io.env,
+        overrides: serverOverrides(opts),
+        toolsets: [...allToolsets(), ...plugins],
+      });
       const { config, host, log } = app;
       for (const s of host.skipped)
         io.stderr.write(`repowright: toolset ${s.name} not served: ${s.reason}\n`);

@@ -1,0 +1,46 @@
+/**
+ * Invariants over every tool of every toolset (STYLE.md §4, §10), and the generated docs being current.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { renderConfigReference, renderToolReference } from "../../src/mcp/docs.js";
+import { toolInputSchema } from "../../src/mcp/schema.js";
+import { allToolsets } from "../../src/toolsets/index.js";
+
+const toolsets = allToolsets();
+const tools = toolsets.flatMap((ts) => ts.tools.map((t) => ({ ts: ts.name, t })));
+
+describe("tool registry", () => {
+  it("has unique snake_case verb-first names", () => {
+    const names = tools.map(({ t }) => t.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of names) expect(n).toMatch(/^[a-z][a-z0-9]*(_[a-z0-9]+)+$/);
+  });
+
+  it.each(tools.map(({ ts, t }) => [`${ts}/${t.name}`, t] as const))("%s is fully described", (_label, t) => {
+    expect(t.title.length).toBeGreaterThan(3);
+    expect(t.description.length).toBeGreaterThan(10);
+    for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const) {
+      expect(typeof t.annotations[hint]).toBe("boolean");
+    }
+    if (t.annotations.readOnlyHint) expect(t.annotations.destructiveHint).toBe(false);
+    const schema = toolInputSchema(t);
+    expect(schema["type"]).toBe("object");
+    for (const bad of ["anyOf", "oneOf", "allOf"]) expect(schema).not.toHaveProperty(bad);
+    const props = (schema["properties"] ?? {}) as Record<string, { description?: string }>;
+    for (const [name, p] of Object.entries(props)) {
+      expect(p.description, `${t.name}.${name} has no description`).toBeTruthy();
+    }
+  });
+});
+
+describe("generated docs", () => {
+  const root = join(import.meta.dirname, "../..");
+  it("docs/tools.md is current (run `npm run docs`)", () => {
+    expect(readFileSync(join(root, "docs/tools.md"), "utf8")).toBe(renderToolReference(toolsets));
+  });
+  it("docs/configuration.md is current (run `npm run docs`)", () => {
+    expect(readFileSync(join(root, "docs/configuration.md"), "utf8")).toBe(renderConfigReference());
+  });
+});
