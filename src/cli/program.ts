@@ -113,7 +113,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
       out(
         `health: ${http.url.replace(/\/mcp$/, "/healthz")}  metrics: ${http.url.replace(/\/mcp$/, "/metrics")}`,
       );
-      log.info({ url: http.url }, "serving");
+      log.debug({ url: http.url }, "serving");
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);

@@ -19,6 +19,9 @@ const TOKEN_PATTERNS: RegExp[] = [
   /(?<=:\/\/[^/\s:@]+:)[^@\s/]+(?=@)/g,
 ];
 
+/** One pass that tells whether any pattern can match, so clean strings (nearly all) cost one scan. */
+const ANY_TOKEN = new RegExp(TOKEN_PATTERNS.map((p) => `(?:${p.source})`).join("|"), "i");
+
 export const REDACTED = "[REDACTED]";
 
 export class Redactor {
@@ -34,6 +37,7 @@ export class Redactor {
     for (const secret of this.known) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
+    if (!ANY_TOKEN.test(out)) return out;
     for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, REDACTED);
     return out;
   }

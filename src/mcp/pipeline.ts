@@ -54,6 +54,16 @@ export type ToolRunner = (
 export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
   const { services, metrics, redactor } = options;
   const { log } = services;
+  // Labelled children looked up once per tool, not hashed on every call.
+  const durations = new Map<string, ReturnType<typeof metrics.toolDuration.labels>>();
+  const durationOf = (name: string) => {
+    let h = durations.get(name);
+    if (!h) {
+      h = metrics.toolDuration.labels(name);
+      durations.set(name, h);
+    }
+    return h;
+  };
 
   return async function runTool(entry, args, call) {
     const { tool } = entry;
@@ -75,7 +85,13 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
           progress: call.progress ?? (async () => {}),
         }),
       );
-      return redactor.redact(toResult(tool, value));
+      // Redact the value once, before it is serialised into both content and structuredContent.
+      return toResult(
+        tool,
+        value instanceof RawResult
+          ? new RawResult(redactor.redact(value.content), redactor.redact(value.structuredContent))
+          : redactor.redact(value),
+      );
     } catch (err) {
       const payload = redactor.redact(toErrorPayload(err));
       outcome = payload.type;
@@ -83,8 +99,8 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
       return errorResult(payload, tool);
     } finally {
       const seconds = (performance.now() - started) / 1000;
-      metrics.toolCalls.inc({ tool: tool.name, outcome });
-      metrics.toolDuration.observe({ tool: tool.name }, seconds);
+      metrics.toolCalls.labels(tool.name, outcome).inc();
+      durationOf(tool.name).observe(seconds);
       if (log.isLevelEnabled("debug")) {
         log.debug(
           { tool: tool.name, outcome, ms: Math.round(seconds * 1000), caller: call.caller.id },

@@ -13,6 +13,7 @@
 import { Redis } from "ioredis";
 import { validationError } from "../core/errors.js";
 import { escapeGlob } from "./glob.js";
+import { createHitCounter } from "./hit-counter.js";
 import type {
   Doc,
   DocListOptions,
@@ -35,22 +36,6 @@ import {
 } from "./validate.js";
 
 const SCRIPTS = {
-  rwGet: {
-    numberOfKeys: 2,
-    lua: `local v = redis.call('GET', KEYS[1])
-if v then redis.call('HINCRBY', KEYS[2], 'hits', 1) else redis.call('HINCRBY', KEYS[2], 'misses', 1) end
-return v`,
-  },
-  rwMget: {
-    // KEYS[1] = stats hash, KEYS[2..] = keys
-    lua: `local stats = table.remove(KEYS, 1)
-local vals = redis.call('MGET', unpack(KEYS))
-local hits = 0
-for _, v in ipairs(vals) do if v then hits = hits + 1 end end
-redis.call('HINCRBY', stats, 'hits', hits)
-redis.call('HINCRBY', stats, 'misses', #KEYS - hits)
-return vals`,
-  },
   rwCas: {
     numberOfKeys: 1,
     // ARGV: hasExpected, expected, hasNext, next, ttlMs
@@ -110,8 +95,6 @@ return versions`,
 } as const;
 
 type ScriptedRedis = Redis & {
-  rwGet(key: string, stats: string): Promise<string | null>;
-  rwMget(numKeys: number, ...args: string[]): Promise<(string | null)[]>;
   rwCas(key: string, ...argv: string[]): Promise<number>;
   rwExpire(key: string, ttl: string): Promise<number>;
   rwIncr(key: string, by: string): Promise<number>;
@@ -131,7 +114,6 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? 5000,
     maxRetriesPerRequest: 3,
-    enableAutoPipelining: true,
   }) as ScriptedRedis;
   for (const [name, def] of Object.entries(SCRIPTS)) {
     redis.defineCommand(name, {
@@ -163,13 +145,24 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     } while (cursor !== "0");
   }
 
+  const hitCounter = createHitCounter(async (deltas) => {
+    const pipe = redis.pipeline();
+    for (const [ns, d] of deltas) {
+      if (d.hits) pipe.hincrby(statsKey(ns), "hits", d.hits);
+      if (d.misses) pipe.hincrby(statsKey(ns), "misses", d.misses);
+    }
+    await pipe.exec();
+  });
+
   const store: Store = {
     kind: "redis",
 
     async get(ns, key) {
       checkNamespace(ns);
       checkKey(key);
-      return redis.rwGet(kvKey(ns, key), statsKey(ns));
+      const value = await redis.get(kvKey(ns, key));
+      hitCounter.count(ns, value === null ? 0 : 1, value === null ? 1 : 0);
+      return value;
     },
 
     async set(ns, key, value, options = {}) {
@@ -190,7 +183,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       checkBatch(keys.length);
       for (const k of keys) checkKey(k);
       if (keys.length === 0) return [];
-      return redis.rwMget(keys.length + 1, statsKey(ns), ...keys.map((k) => kvKey(ns, k)));
+      const values = await redis.mget(...keys.map((k) => kvKey(ns, k)));
+      const hits = values.filter((v) => v !== null).length;
+      hitCounter.count(ns, hits, keys.length - hits);
+      return values;
     },
 
     async mset(ns, entries) {
@@ -318,6 +314,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async clearNamespace(ns) {
       checkNamespace(ns);
+      await hitCounter.flush();
       let n = 0;
       for await (const keys of scanAll(ns)) n += await redis.unlink(...keys);
       await redis.unlink(statsKey(ns));
@@ -326,6 +323,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async stats(ns) {
       checkNamespace(ns);
+      await hitCounter.flush();
       const strip = kvPrefix(ns).length;
       let keys = 0;
       let bytes = 0;
@@ -415,6 +413,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async close() {
+      await hitCounter.stop();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

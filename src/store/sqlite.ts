@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { globLiteralPrefix, globToRegExp } from "./glob.js";
+import { createHitCounter } from "./hit-counter.js";
 import type {
   Doc,
   DocListOptions,
@@ -200,6 +201,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return n;
   });
 
+  const statTx = immediate((deltas: Map<string, { hits: number; misses: number }>) => {
+    for (const [ns, d] of deltas) q.stat.run(ns, d.hits, d.misses);
+  });
+  const hitCounter = createHitCounter((deltas) => statTx(deltas));
+
   const purge = () => {
     try {
       q.purge.run(now());
@@ -226,7 +232,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       checkNamespace(ns);
       checkKey(key);
       const row = q.get.get(ns, key, now());
-      q.stat.run(ns, row ? 1 : 0, row ? 0 : 1);
+      hitCounter.count(ns, row ? 1 : 0, row ? 0 : 1);
       return row ? row.value : null;
     },
 
@@ -245,7 +251,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const t = now();
       const values = keys.map((k) => q.get.get(ns, k, t)?.value ?? null);
       const hits = values.filter((v) => v !== null).length;
-      if (keys.length > 0) q.stat.run(ns, hits, keys.length - hits);
+      hitCounter.count(ns, hits, keys.length - hits);
       return values;
     },
 
@@ -339,11 +345,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async clearNamespace(ns) {
       checkNamespace(ns);
+      await hitCounter.flush();
       return clearTx(ns);
     },
 
     async stats(ns) {
       checkNamespace(ns);
+      await hitCounter.flush();
       const size = q.size.get(ns, now());
       const hm = q.hits.get(ns);
       const s: NamespaceStats = {
@@ -411,6 +419,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (closed) return;
       closed = true;
       clearInterval(sweeper);
+      await hitCounter.stop();
       db.close();
     },
   };

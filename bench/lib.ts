@@ -1,0 +1,49 @@
+/** Small shared helpers for the benchmarks: latency summaries and aligned tables. */
+import { performance } from "node:perf_hooks";
+
+export interface Summary {
+  n: number;
+  perSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+/** Runs `fn` n times sequentially and summarises the latencies in milliseconds. */
+export async function measure(n: number, fn: (i: number) => Promise<unknown>): Promise<Summary> {
+  const lat: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    lat.push(performance.now() - t);
+  }
+  const total = performance.now() - start;
+  lat.sort((a, b) => a - b);
+  return {
+    n,
+    perSecond: (n / total) * 1000,
+    p50: percentile(lat, 50),
+    p95: percentile(lat, 95),
+    p99: percentile(lat, 99),
+  };
+}
+
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === "number" ? fmt(c) : c)))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? "").length)));
+  return cells.map((r) => r.map((c, i) => String(c ?? "").padEnd(widths[i]!)).join("  ")).join("\n");
+}
+
+export function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 100) return n.toFixed(0);
+  if (Math.abs(n) >= 10) return n.toFixed(1);
+  return n.toFixed(3);
+}
