@@ -36,7 +36,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
   const redactor = new Redactor();
   for (const secret of secretValues(config)) redactor.addSecret(secret);
   const log = createLogger({ level: config.core.logLevel, redactor, destination: options.logDestination });
-  const store = options.store ?? (await openStore(config));
+  const store = options.store ?? (await openStore(config, log));
   try {
     const host = await createHost({
       config,

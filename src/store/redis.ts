@@ -11,7 +11,7 @@
  * which standalone Redis (the supported deployment) always has.
  */
 import { Redis } from "ioredis";
-import { validationError } from "../core/errors.js";
+import { AppError, ToolError, validationError } from "../core/errors.js";
 import { escapeGlob } from "./glob.js";
 import { createHitCounter } from "./hit-counter.js";
 import type {
@@ -106,6 +106,41 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** Give up connecting after this long; default 5 s. */
   connectTimeoutMs?: number;
+  /** Told about connection errors (once per distinct error while disconnected). */
+  onError?: (err: Error) => void;
+}
+
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable REDIS_URL)";
+  }
+}
+
+/** A lost connection is the caller's `upstream` problem, not an internal error. */
+function mapRedisError(err: unknown): unknown {
+  if (err instanceof ToolError || err instanceof AppError) return err;
+  const e = err as Error;
+  if (e?.name === "MaxRetriesPerRequestError" || /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(e?.message ?? "")) {
+    return new ToolError("upstream", `the Redis store is unavailable: ${e.message}`, { cause: err });
+  }
+  return err;
+}
+
+/** Wraps every method so that connection failures surface as `upstream` errors. */
+function guarded(store: Store): Store {
+  const out: Record<string, unknown> = { kind: store.kind };
+  for (const [name, value] of Object.entries(store)) {
+    if (typeof value !== "function") continue;
+    out[name] = (...args: unknown[]) =>
+      (value as (...a: unknown[]) => Promise<unknown>).apply(store, args).catch((err: unknown) => {
+        throw mapRedisError(err);
+      });
+  }
+  return out as unknown as Store;
 }
 
 export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
@@ -115,13 +150,30 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     connectTimeout: options.connectTimeoutMs ?? 5000,
     maxRetriesPerRequest: 3,
   }) as ScriptedRedis;
+  // Without a listener ioredis prints every failed reconnect to stderr; report the first of a run instead.
+  let lastError = "";
+  redis.on("error", (err: Error) => {
+    if (err.message !== lastError) options.onError?.(err);
+    lastError = err.message;
+  });
+  redis.on("ready", () => {
+    lastError = "";
+  });
   for (const [name, def] of Object.entries(SCRIPTS)) {
     redis.defineCommand(name, {
       lua: def.lua,
       numberOfKeys: "numberOfKeys" in def ? def.numberOfKeys : undefined,
     });
   }
-  await redis.connect();
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new AppError(
+      "store_unavailable",
+      `cannot reach Redis at ${safeUrl(options.url)}: ${lastError || (err as Error).message}; start Redis, fix REDIS_URL, or use REPOWRIGHT_STORE=sqlite`,
+    );
+  }
 
   const kvKey = (ns: string, key: string) => `${prefix}kv:{${ns}}:${key}`;
   const kvPrefix = (ns: string) => `${prefix}kv:{${ns}}:`;
@@ -413,9 +465,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async close() {
-      await hitCounter.stop();
+      await hitCounter.stop().catch(() => {});
       await redis.quit().catch(() => redis.disconnect());
     },
   };
-  return store;
+  return guarded(store);
 }
