@@ -174,7 +174,7 @@ for (const kind of ["sqlite", "redis"] as const) {
       const badNs = await app.call("cache_get", { namespace: "has space", key: "k" });
       expect(badNs.data).toMatchObject({ type: "validation" });
       await expect(app.client.callTool({ name: "no_such_tool", arguments: {} })).rejects.toThrow(
-        /Unknown tool/,
+        /unknown tool/i,
       );
       expect((await app.call("cache_get", { namespace: ns, key: "big" })).data).toMatchObject({
         found: false,
