@@ -2,6 +2,7 @@
  * Plugins: ES modules that export extra toolsets (`export const toolsets = [...]` or a default export of
  * one toolset or a list). They go through the same host as built-in toolsets: same pipeline, same filters.
  */
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { AppError } from "../core/errors.js";
@@ -19,8 +20,10 @@ function isToolset(v: unknown): v is Toolset {
 export async function loadPlugins(specs: readonly string[], cwd = process.cwd()): Promise<Toolset[]> {
   const out: Toolset[] = [];
   for (const spec of specs) {
-    const target =
-      spec.startsWith(".") || spec.startsWith("/") ? pathToFileURL(resolve(cwd, spec)).href : spec;
+    // A path (relative or absolute) when such a file exists, else a package name.
+    const asPath = resolve(cwd, spec);
+    const isPath = spec.startsWith(".") || spec.startsWith("/") || existsSync(asPath);
+    const target = isPath ? pathToFileURL(asPath).href : spec;
     let mod: Record<string, unknown>;
     try {
       mod = (await import(target)) as Record<string, unknown>;

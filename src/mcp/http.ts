@@ -26,6 +26,18 @@ export interface HttpServeOptions {
   path?: string;
   /** Largest accepted request body; default 4 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Reconnection delay the server asks clients to wait after it closes an SSE stream (the `retry:` field of
+   * the priming event, SEP-1699); default 1000 ms.
+   */
+  retryIntervalMs?: number;
+  /**
+   * A session with no open request for this long is closed and forgotten (clients that vanish without
+   * DELETE would otherwise hold memory forever); its client gets 404 and starts a new session. Default 30 min.
+   */
+  sessionIdleMs?: number;
+  /** Events kept per session for resumption (Last-Event-ID); default 1000. */
+  eventsPerSession?: number;
 }
 
 export interface HttpServer {
@@ -40,14 +52,17 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 interface Session {
   transport: StreamableHTTPServerTransport;
   close(): Promise<void>;
+  /** Requests (POST streams, the GET stream) still open. */
+  open: number;
+  lastSeen: number;
 }
 
 export async function serveHttp(host: Host, options: HttpServeOptions): Promise<HttpServer> {
   const path = options.path ?? "/mcp";
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const idleMs = options.sessionIdleMs ?? 30 * 60 * 1000;
   const sessions = new Map<string, Session>();
   const log = host.services.log;
-  const eventStore = createMemoryEventStore();
   const allowed = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
   const guardHosts = LOOPBACK.has(options.host) || allowed.size > 0;
 
@@ -68,22 +83,53 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
     }
   };
 
-  const newSession = async (): Promise<StreamableHTTPServerTransport> => {
+  const newSession = async () => {
     const server = createSessionServer(host, { caller: { id: "anonymous", roles: [], transport: "http" } });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: options.stateless ? undefined : () => randomUUID(),
-      eventStore: options.stateless ? undefined : eventStore,
+      // One event store per session: a Last-Event-ID can only replay this session's own events, and they
+      // are freed with it.
+      eventStore: options.stateless ? undefined : createMemoryEventStore(options.eventsPerSession ?? 1000),
+      retryInterval: options.retryIntervalMs ?? 1000,
       enableJsonResponse: false,
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, close: () => server.close() });
+        sessions.set(id, { transport, close: () => server.close(), open: 0, lastSeen: Date.now() });
       },
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
     await server.connect(transport);
-    return transport;
+    return { server, transport };
   };
+
+  /** Keeps a session alive while a request of it is open, and dates its last activity. */
+  const track = (id: string | undefined, res: ServerResponse) => {
+    const session = id ? sessions.get(id) : undefined;
+    if (!session) return;
+    session.lastSeen = Date.now();
+    if (res.closed) return;
+    session.open++;
+    res.on("close", () => {
+      session.open--;
+      session.lastSeen = Date.now();
+    });
+  };
+
+  const sweeper = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, session] of sessions) {
+        if (session.open === 0 && now - session.lastSeen > idleMs) {
+          sessions.delete(id);
+          log.debug({ session: id }, "closing idle MCP session");
+          void session.close().catch(() => {});
+        }
+      }
+    },
+    Math.min(idleMs, 60_000),
+  );
+  sweeper.unref();
 
   const handleMcp = async (req: IncomingMessage, res: ServerResponse) => {
     const sessionId = header(req, "mcp-session-id");
@@ -99,22 +145,33 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
       }
     }
     if (options.stateless) {
-      const transport = await newSession();
-      res.on("close", () => void transport.close());
+      // No session, so nothing could ever be sent on a standalone GET stream, and there is nothing to DELETE.
+      if (req.method !== "POST") {
+        res.setHeader("allow", "POST");
+        return sendJson(
+          res,
+          405,
+          rpcError(-32000, "Method not allowed: this server is stateless; POST only"),
+        );
+      }
+      const { server, transport } = await newSession();
+      res.on("close", () => void server.close().catch(() => {}));
       return transport.handleRequest(req, res, body);
     }
     if (sessionId) {
       const session = sessions.get(sessionId);
       if (!session)
         return sendJson(res, 404, rpcError(-32001, "Session not found: start a new session with initialize"));
+      track(sessionId, res);
       return session.transport.handleRequest(req, res, body);
     }
     if (
       req.method === "POST" &&
       (isInitializeRequest(body) || (Array.isArray(body) && body.some(isInitializeRequest)))
     ) {
-      const transport = await newSession();
-      return transport.handleRequest(req, res, body);
+      const { transport } = await newSession();
+      await transport.handleRequest(req, res, body);
+      return track(transport.sessionId, res);
     }
     return sendJson(res, 400, rpcError(-32000, "Bad Request: no valid session id; send initialize first"));
   };
@@ -167,6 +224,7 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
     port,
     server,
     async close() {
+      clearInterval(sweeper);
       await Promise.allSettled([...sessions.values()].map((s) => s.close()));
       sessions.clear();
       server.closeAllConnections();

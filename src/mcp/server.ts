@@ -15,10 +15,12 @@ import {
   ListToolsRequestSchema,
   McpError,
   ReadResourceRequestSchema,
+  SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { AppError } from "../core/errors.js";
+import { toErrorPayload } from "./errors.js";
 import type { Host } from "./host.js";
 import { toolInputSchema, toolOutputSchema } from "./schema.js";
 import type { Caller, ClientBridge, LogLevel, ResourceContext } from "./tool.js";
@@ -48,8 +50,36 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
     },
   );
   const subscriptions = new Set<string>();
+  // The level the client chose with logging/setLevel; until then every message is sent. One Server serves
+  // one session, so this is per session.
+  let minLevel: LogLevel | undefined;
+  server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+    minLevel = request.params.level;
+    return {};
+  });
 
   const callerOf = (sessionId: string | undefined): Caller => ({ ...options.caller, sessionId });
+  /**
+   * Resources, prompts and completions answer with protocol errors, not tool results: what their handlers
+   * throw is mapped like a tool error (ToolError tiers, redaction, internals logged and not leaked), then
+   * carried as a JSON-RPC error whose `data` is the DESIGN.md error shape. Their results are redacted too.
+   */
+  const guarded = async <T>(notFoundCode: number, work: () => Promise<T>): Promise<T> => {
+    try {
+      return host.redactor.redact(await work());
+    } catch (err) {
+      if (err instanceof McpError) throw err;
+      const payload = host.redactor.redact(toErrorPayload(err));
+      if (payload.type === "internal") host.services.log.error({ err }, "request failed");
+      const code =
+        payload.type === "not_found"
+          ? notFoundCode
+          : payload.type === "validation"
+            ? ErrorCode.InvalidParams
+            : ErrorCode.InternalError;
+      throw new McpError(code, payload.error, payload);
+    }
+  };
   const resourceCtx = (
     deps: unknown,
     signal: AbortSignal,
@@ -77,13 +107,18 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
-    if (!host.tools.has(name)) {
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    }
+    if (!host.tools.has(name)) throw unknownTool(name);
     const progressToken = request.params._meta?.progressToken;
     const client: ClientBridge = {
-      log: (level: LogLevel, data: unknown, logger?: string) =>
-        server.sendLoggingMessage({ level, data, ...(logger ? { logger } : {}) }, extra.sessionId),
+      // Sent as related to this request: over Streamable HTTP it then travels on the call's own SSE stream,
+      // in order with its progress and result, instead of on the optional standalone GET stream.
+      log: async (level: LogLevel, data: unknown, logger?: string) => {
+        if (minLevel !== undefined && LOG_SEVERITY[level] < LOG_SEVERITY[minLevel]) return;
+        await extra.sendNotification({
+          method: "notifications/message",
+          params: { level, data, ...(logger ? { logger } : {}) },
+        });
+      },
       createMessage: async (params) =>
         (await server.createMessage(params as Parameters<typeof server.createMessage>[0], {
           signal: extra.signal,
@@ -97,6 +132,7 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
       supports: (capability) =>
         Boolean((server.getClientCapabilities() as Record<string, unknown> | undefined)?.[capability]),
     };
+    if (extra.closeSSEStream) client.closeSSEStream = extra.closeSSEStream;
     try {
       return await host.callTool(name, args ?? {}, {
         caller: callerOf(extra.sessionId),
@@ -111,8 +147,7 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
         },
       });
     } catch (err) {
-      if (err instanceof AppError && err.code === "unknown_tool")
-        throw new McpError(ErrorCode.InvalidParams, err.message);
+      if (err instanceof AppError && err.code === "unknown_tool") throw unknownTool(name);
       throw err;
     }
   });
@@ -140,17 +175,17 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
       const { uri } = request.params;
       const fixed = host.resources.get(uri);
       if (fixed) {
-        return { contents: await fixed.item.read(resourceCtx(fixed.deps, extra.signal, extra.sessionId)) };
+        const ctx = resourceCtx(fixed.deps, extra.signal, extra.sessionId);
+        return { contents: await guarded(RESOURCE_NOT_FOUND, () => fixed.item.read(ctx)) };
       }
       for (const t of host.resourceTemplates) {
         const vars = matchUriTemplate(t.item.uriTemplate, uri);
         if (vars) {
-          return {
-            contents: await t.item.read(uri, vars, resourceCtx(t.deps, extra.signal, extra.sessionId)),
-          };
+          const ctx = resourceCtx(t.deps, extra.signal, extra.sessionId);
+          return { contents: await guarded(RESOURCE_NOT_FOUND, () => t.item.read(uri, vars, ctx)) };
         }
       }
-      throw new McpError(-32002, `Resource not found: ${uri}`, { uri });
+      throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
     });
     server.setRequestHandler(SubscribeRequestSchema, async (request) => {
       subscriptions.add(request.params.uri);
@@ -181,7 +216,8 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
       if (missing.length > 0) {
         throw new McpError(ErrorCode.InvalidParams, `Missing required argument(s): ${missing.join(", ")}`);
       }
-      return entry.item.get(args, resourceCtx(entry.deps, extra.signal, extra.sessionId));
+      const ctx = resourceCtx(entry.deps, extra.signal, extra.sessionId);
+      return guarded(ErrorCode.InvalidParams, () => entry.item.get(args, ctx));
     });
   }
 
@@ -192,20 +228,18 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
       if (ref.type === "ref/prompt") {
         const entry = host.prompts.get(ref.name);
         if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${ref.name}`);
+        const ctx = resourceCtx(entry.deps, extra.signal, extra.sessionId);
         values =
-          (await entry.item.complete?.(
-            argument.name,
-            argument.value,
-            resourceCtx(entry.deps, extra.signal, extra.sessionId),
+          (await guarded(ErrorCode.InvalidParams, async () =>
+            entry.item.complete?.(argument.name, argument.value, ctx),
           )) ?? [];
       } else if (ref.type === "ref/resource") {
         const entry = host.resourceTemplates.find((t) => t.item.uriTemplate === ref.uri);
         if (entry) {
+          const ctx = resourceCtx(entry.deps, extra.signal, extra.sessionId);
           values =
-            (await entry.item.complete?.(
-              argument.name,
-              argument.value,
-              resourceCtx(entry.deps, extra.signal, extra.sessionId),
+            (await guarded(ErrorCode.InvalidParams, async () =>
+              entry.item.complete?.(argument.name, argument.value, ctx),
             )) ?? [];
         }
       }
@@ -217,6 +251,29 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
 
   return server;
 }
+
+/**
+ * An unknown tool is a protocol error (JSON-RPC -32602, as the MCP spec and STYLE.md §6 say), not a tool
+ * result; its `data` still carries the DESIGN.md error shape so a caller can handle it like any other error.
+ */
+function unknownTool(name: string): McpError {
+  const error = `unknown tool "${name}"; list the tools to see what this server offers`;
+  return new McpError(ErrorCode.InvalidParams, error, { error, type: "not_found" });
+}
+
+/** The MCP spec's code for resources/read of an unknown URI. */
+const RESOURCE_NOT_FOUND = -32002;
+
+const LOG_SEVERITY: Record<LogLevel, number> = {
+  debug: 0,
+  info: 1,
+  notice: 2,
+  warning: 3,
+  error: 4,
+  critical: 5,
+  alert: 6,
+  emergency: 7,
+};
 
 /** Matches a level-1 RFC 6570 template (`{name}` segments) against a URI; returns the variables or null. */
 export function matchUriTemplate(template: string, uri: string): Record<string, string> | null {

@@ -45,6 +45,12 @@ export interface ClientBridge {
   elicit(params: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Whether the client declared a capability (e.g. "sampling", "elicitation"). */
   supports(capability: string): boolean;
+  /**
+   * Closes the SSE stream this call answers on, so that the client reconnects with Last-Event-ID and gets
+   * the rest (progress, the result) replayed: long calls then poll instead of holding a connection open
+   * (SEP-1699). Present only over Streamable HTTP with resumability and a client speaking 2025-11-25+.
+   */
+  closeSSEStream?(): void;
 }
 
 export interface HostServices {
