@@ -3,7 +3,7 @@
  * stdio, both on the same Redis, the same sequence of set/get calls through the official SDK client.
  * Prints calls/s and p50/p99 latency, and repowright's ratio to the reference (>1 = repowright faster).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,21 +17,35 @@ const root = join(import.meta.dirname, "..");
 interface Target {
   name: string;
   client: Client;
+  pid: number;
   set(i: number): Promise<unknown>;
   get(i: number): Promise<unknown>;
 }
 
-async function connect(command: string, args: string[], env: Record<string, string>): Promise<Client> {
+async function connect(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ client: Client; pid: number }> {
   const client = new Client({ name: "bench", version: "0" });
-  await client.connect(
-    new StdioClientTransport({
-      command,
-      args,
-      env: { ...(process.env as Record<string, string>), ...env },
-      stderr: "ignore",
-    }),
-  );
-  return client;
+  const transport = new StdioClientTransport({
+    command,
+    args,
+    env: { ...(process.env as Record<string, string>), ...env },
+    stderr: "ignore",
+  });
+  await client.connect(transport);
+  return { client, pid: transport.pid ?? 0 };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc: steadier than wall time on a busy machine. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export async function run(): Promise<void> {
@@ -41,7 +55,7 @@ export async function run(): Promise<void> {
   const value = JSON.stringify({ user: "ada", roles: ["admin", "dev"], n: 42 });
   const built = join(root, "dist/cli/main.js");
   const useDist = await import("node:fs").then((fs) => fs.existsSync(built));
-  const rw = await connect(
+  const { client: rw, pid: rwPid } = await connect(
     process.execPath,
     useDist
       ? [built, "serve", "--toolsets", "memory"]
@@ -54,7 +68,7 @@ export async function run(): Promise<void> {
       REPOWRIGHT_REDIS_PREFIX: "rwbench:",
     },
   );
-  const ref = await connect(
+  const { client: ref, pid: refPid } = await connect(
     process.execPath,
     [require.resolve("@modelcontextprotocol/server-redis/dist/index.js"), redisUrl],
     {},
@@ -63,12 +77,14 @@ export async function run(): Promise<void> {
     {
       name: "repowright",
       client: rw,
+      pid: rwPid,
       set: (i) => rw.callTool({ name: "cache_set", arguments: { namespace: "bench", key: `k${i}`, value } }),
       get: (i) => rw.callTool({ name: "cache_get", arguments: { namespace: "bench", key: `k${i}` } }),
     },
     {
       name: "server-redis",
       client: ref,
+      pid: refPid,
       set: (i) => ref.callTool({ name: "set", arguments: { key: `refbench:k${i}`, value } }),
       get: (i) => ref.callTool({ name: "get", arguments: { key: `refbench:k${i}` } }),
     },
@@ -78,12 +94,16 @@ export async function run(): Promise<void> {
     await measure(300, t.set);
     await measure(300, t.get);
   }
-  const results = new Map<string, { set: Summary[]; get: Summary[] }>();
-  for (const t of targets) results.set(t.name, { set: [], get: [] });
+  const results = new Map<string, { set: Summary[]; get: Summary[]; cpu: { set: number; get: number } }>();
+  for (const t of targets) results.set(t.name, { set: [], get: [], cpu: { set: 0, get: 0 } });
   for (let round = 0; round < 2; round++) {
     for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
-      results.get(t.name)!.set.push(await measure(n / 2, t.set));
-      results.get(t.name)!.get.push(await measure(n / 2, t.get));
+      const r = results.get(t.name)!;
+      for (const op of ["set", "get"] as const) {
+        const before = cpuSeconds(t.pid);
+        r[op].push(await measure(n / 2, t[op]));
+        r.cpu[op] += cpuSeconds(t.pid) - before;
+      }
     }
   }
   const merge = (xs: Summary[]): Summary => ({
@@ -97,14 +117,18 @@ export async function run(): Promise<void> {
   for (const op of ["set", "get"] as const) {
     const a = merge(results.get("repowright")![op]);
     const b = merge(results.get("server-redis")![op]);
-    rows.push([op, "repowright", a.perSecond, a.p50, a.p99]);
-    rows.push([op, "server-redis", b.perSecond, b.p50, b.p99]);
-    rows.push([op, "ratio rw/ref", a.perSecond / b.perSecond, b.p50 / a.p50, b.p99 / a.p99]);
+    const cpuA = (results.get("repowright")!.cpu[op] / a.n) * 1e6;
+    const cpuB = (results.get("server-redis")!.cpu[op] / b.n) * 1e6;
+    rows.push([op, "repowright", a.perSecond, a.p50, a.p99, cpuA]);
+    rows.push([op, "server-redis", b.perSecond, b.p50, b.p99, cpuB]);
+    rows.push([op, "ratio rw/ref", a.perSecond / b.perSecond, b.p50 / a.p50, b.p99 / a.p99, cpuB / cpuA]);
   }
   process.stdout.write(`\n## memory: cache set/get over stdio on the same Redis (${n} calls each)\n`);
-  process.stdout.write(`${table(["op", "server", "calls/s", "p50 ms", "p99 ms"], rows)}\n`);
   process.stdout.write(
-    "ratio row: calls/s ratio and latency ratios ref/rw; above 1 means repowright is faster.\n",
+    `${table(["op", "server", "calls/s", "p50 ms", "p99 ms", "server CPU us/call"], rows)}\n`,
+  );
+  process.stdout.write(
+    "ratio row: calls/s rw/ref, then latency and CPU ref/rw; above 1 means repowright is faster or cheaper.\n",
   );
   await rw.callTool({ name: "cache_clear_namespace", arguments: { namespace: "bench", confirm: true } });
   await Promise.all(targets.map((t) => t.client.close()));
