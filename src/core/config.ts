@@ -103,6 +103,12 @@ export const SETTINGS: readonly Setting[] = [
     "Extra Host header values accepted over HTTP (DNS-rebinding protection always allows the bind address and localhost).",
   ),
   S(
+    ["server", "sessionIdleMs"],
+    "REPOWRIGHT_HTTP_SESSION_IDLE_MS",
+    int(1000, 7 * 24 * 3600 * 1000).default(30 * 60 * 1000),
+    "An HTTP MCP session with no open request for this long is closed.",
+  ),
+  S(
     ["server", "toolTimeoutMs"],
     "REPOWRIGHT_TOOL_TIMEOUT_MS",
     int(100, 3_600_000).default(120_000),
@@ -153,6 +159,24 @@ export const SETTINGS: readonly Setting[] = [
     "GitHub App installation id.",
   ),
   S(
+    ["github", "maxRetries"],
+    "GITHUB_MAX_RETRIES",
+    int(0, 10).default(3),
+    "Retries of a GitHub request after a 5xx, a network error or a rate limit.",
+  ),
+  S(
+    ["github", "maxRetryWaitS"],
+    "GITHUB_MAX_RETRY_WAIT_S",
+    int(0, 3600).default(60),
+    "Longest rate-limit wait (Retry-After / reset) a GitHub tool sleeps through; longer ones fail at once as `rate_limited`.",
+  ),
+  S(
+    ["github", "writeIntervalMs"],
+    "GITHUB_WRITE_INTERVAL_MS",
+    int(0, 60_000).default(1000),
+    "Least time between two mutating GitHub requests (GitHub's guidance against secondary rate limits); searches wait twice this, writes that notify people (comments, reviews, merges) three times.",
+  ),
+  S(
     ["code", "embedder"],
     "REPOWRIGHT_EMBEDDER",
     z.enum(["lsi", "local", "openai", "none"]).default("lsi"),
@@ -183,6 +207,12 @@ export const SETTINGS: readonly Setting[] = [
     "API key of the embeddings endpoint.",
     true,
   ),
+  S(
+    ["code", "maxFileBytes"],
+    "REPOWRIGHT_CODE_MAX_FILE_BYTES",
+    int(1024, 256 * 1024 * 1024).default(1024 * 1024),
+    "Largest file the code index reads; bigger files are skipped with the reason recorded.",
+  ),
 ];
 
 type Section = Record<string, unknown>;
@@ -212,6 +242,7 @@ export interface Config {
     port: number;
     stateless: boolean;
     allowedHosts: string[];
+    sessionIdleMs: number;
     toolTimeoutMs: number;
   };
   memory: { maxValueBytes: number; maxBulkKeys: number };
@@ -222,6 +253,9 @@ export interface Config {
     appPrivateKey?: string;
     appPrivateKeyPath?: string;
     appInstallationId?: string;
+    maxRetries: number;
+    maxRetryWaitS: number;
+    writeIntervalMs: number;
   };
   code: {
     embedder: "lsi" | "local" | "openai" | "none";
@@ -229,6 +263,7 @@ export interface Config {
     embeddingUrl?: string;
     embeddingModel?: string;
     embeddingApiKey?: string;
+    maxFileBytes: number;
   };
 }
 

@@ -94,7 +94,8 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
       );
     } catch (err) {
       const payload = redactor.redact(toErrorPayload(err));
-      outcome = payload.type;
+      // A call the client cancelled is not a timeout of ours: count it apart.
+      outcome = payload.type === "timeout" && call.signal?.aborted ? "cancelled" : payload.type;
       if (payload.type === "internal") log.error({ err, tool: tool.name }, "tool failed");
       return errorResult(payload, tool);
     } finally {
