@@ -105,6 +105,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
         port: config.server.port,
         stateless: config.server.stateless,
         allowedHosts: config.server.allowedHosts,
+        sessionIdleMs: config.server.sessionIdleMs,
       });
       out(`repowright ${SERVER_VERSION} serving MCP (Streamable HTTP) at ${http.url}`);
       out(
@@ -178,6 +179,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
       }
     });
 
+  (await import("./github-commands.js")).registerGithubCommands(program, io);
   try {
     await program.parseAsync(argv);
   } catch (err) {

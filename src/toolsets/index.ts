@@ -3,8 +3,9 @@
  * src/toolsets/<name>/index.ts exporting a `defineToolset(...)`, and add it here.
  */
 import type { Toolset } from "../mcp/tool.js";
+import { githubToolset } from "./github/index.js";
 import { memoryToolset } from "./memory/index.js";
 
 export function allToolsets(): Toolset[] {
-  return [memoryToolset] as Toolset[];
+  return [memoryToolset, githubToolset] as Toolset[];
 }

@@ -1,0 +1,264 @@
+/**
+ * GitHub toolset vs the reference @modelcontextprotocol/server-github, side by side in one run, both over
+ * stdio against the same GitHub emulator (the reference's hard-coded api.github.com is redirected there by
+ * a `--import` preload that rewrites fetch). Prints, per scenario, the HTTP requests each made (counted at
+ * the emulator) and wall time, and the size of tool output versus the raw API payloads.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { createGithubEmulator, type GithubEmulator } from "../src/emulators/github/server.js";
+import { table } from "./lib.js";
+
+const require = createRequire(import.meta.url);
+const root = join(import.meta.dirname, "..");
+const OWNER = "acme";
+const REPO = "bench";
+const ROUNDS = Number(process.env["BENCH_GITHUB_ROUNDS"] ?? 5);
+
+const PRELOAD = `
+const target = process.env.BENCH_GITHUB_API_URL;
+const original = globalThis.fetch;
+globalThis.fetch = (input, init) => {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  return original(url.replace("https://api.github.com", target), init);
+};
+`;
+
+async function connect(args: string[], env: Record<string, string>): Promise<Client> {
+  const client = new Client({ name: "bench", version: "0" });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args,
+    env: { ...(process.env as Record<string, string>), ...env },
+    stderr: "ignore",
+  });
+  await client.connect(transport);
+  return client;
+}
+
+function text(result: unknown): string {
+  const r = result as { content?: { type: string; text?: string }[]; isError?: boolean };
+  const t = r.content?.find((c) => c.type === "text")?.text ?? "";
+  if (r.isError) throw new Error(`tool failed: ${t.slice(0, 300)}`);
+  return t;
+}
+
+interface Side {
+  name: string;
+  client: Client;
+  pushFiles(branch: string, files: { path: string; content: string }[]): Promise<string>;
+  listIssues(page: number, perPage: number): Promise<string>;
+  getIssue(n: number): Promise<string>;
+  getPull(n: number): Promise<string>;
+}
+
+interface Measured {
+  requests: number;
+  /** Requests that count against the rate limit: a 304 answer to a conditional request does not. */
+  charged: number;
+  ms: number;
+}
+
+async function measureRequests(emu: GithubEmulator, fn: () => Promise<unknown>): Promise<Measured> {
+  emu.requests.length = 0;
+  const t = performance.now();
+  await fn();
+  const ms = performance.now() - t;
+  return { requests: emu.requests.length, charged: emu.requests.filter((r) => r.status !== 304).length, ms };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function run(): Promise<void> {
+  const emu = await createGithubEmulator();
+  const home = mkdtempSync(join(tmpdir(), "rw-bench-gh-"));
+  const preload = join(home, "redirect-fetch.mjs");
+  writeFileSync(preload, PRELOAD);
+  const files: Record<string, string> = { "README.md": "# bench\n" };
+  for (let i = 0; i < 40; i++) files[`src/module${i}.ts`] = `export const value${i} = ${i};\n`;
+  const branches: Record<string, { files: Record<string, string> }> = {};
+  for (let r = 0; r < ROUNDS; r++) {
+    branches[`rw-${r}`] = { files: {} };
+    branches[`ref-${r}`] = { files: {} };
+  }
+  branches["feature"] = {
+    files: { "src/module1.ts": "export const value1 = 100;\n", "src/new.ts": "export {};\n" },
+  };
+  await emu.seed({
+    repos: [
+      {
+        owner: OWNER,
+        name: REPO,
+        files,
+        branches,
+        labels: [{ name: "bug" }, { name: "docs" }],
+        issues: Array.from({ length: 300 }, (_, i) => ({
+          title: `Issue ${i + 1}: something about module ${i % 40}`,
+          body: `When calling value${i % 40} the result is wrong.\n\nSteps:\n1. import it\n2. call it\n\nExpected ${i}, got ${i + 1}.`,
+          labels: i % 2 === 0 ? ["bug"] : ["docs"],
+          assignees: i % 3 === 0 ? ["maya"] : [],
+          user: i % 2 === 0 ? "omar" : "maya",
+          comments:
+            i === 0
+              ? [
+                  { user: "maya", body: "Confirmed on main." },
+                  { user: "omar", body: "Fix incoming." },
+                ]
+              : [],
+        })),
+        pulls: [{ title: "Change module 1", head: "feature", body: "Updates module 1 and adds new.ts." }],
+      },
+    ],
+  });
+  const prNumber = 301;
+
+  const useTsx = ["--import", "tsx", join(root, "src/cli/main.ts"), "serve", "--toolsets", "github"];
+  const rwClient = await connect(useTsx, {
+    GITHUB_TOKEN: "bench",
+    GITHUB_API_URL: emu.url,
+    // The emulator needs no pacing; against github.com the default (1000 ms between writes) applies.
+    GITHUB_WRITE_INTERVAL_MS: "0",
+    REPOWRIGHT_HOME: home,
+    REPOWRIGHT_LOG_LEVEL: "warn",
+  });
+  const refClient = await connect(
+    ["--import", preload, require.resolve("@modelcontextprotocol/server-github/dist/index.js")],
+    { GITHUB_PERSONAL_ACCESS_TOKEN: "bench", BENCH_GITHUB_API_URL: emu.url },
+  );
+  const R = { owner: OWNER, repo: REPO };
+  const sides: Side[] = [
+    {
+      name: "repowright",
+      client: rwClient,
+      pushFiles: async (branch, fs) =>
+        text(
+          await rwClient.callTool({
+            name: "push_files",
+            arguments: { ...R, branch, message: "bench", files: fs },
+          }),
+        ),
+      listIssues: async (page, perPage) =>
+        text(await rwClient.callTool({ name: "list_issues", arguments: { ...R, page, per_page: perPage } })),
+      getIssue: async (n) =>
+        text(await rwClient.callTool({ name: "get_issue", arguments: { ...R, issue_number: n } })),
+      getPull: async (n) =>
+        text(await rwClient.callTool({ name: "get_pull_request", arguments: { ...R, pull_number: n } })),
+    },
+    {
+      name: "server-github",
+      client: refClient,
+      pushFiles: async (branch, fs) =>
+        text(
+          await refClient.callTool({
+            name: "push_files",
+            arguments: { ...R, branch, message: "bench", files: fs },
+          }),
+        ),
+      listIssues: async (page, perPage) =>
+        text(await refClient.callTool({ name: "list_issues", arguments: { ...R, page, per_page: perPage } })),
+      getIssue: async (n) =>
+        text(await refClient.callTool({ name: "get_issue", arguments: { ...R, issue_number: n } })),
+      getPull: async (n) =>
+        text(await refClient.callTool({ name: "get_pull_request", arguments: { ...R, pull_number: n } })),
+    },
+  ];
+
+  try {
+    // Warm up both (module loading, first connection).
+    for (const s of sides) await s.getIssue(2);
+
+    const rows: (string | number)[][] = [];
+    const results: Record<string, { push: Measured[]; list: Measured[] }> = {};
+    for (const s of sides) results[s.name] = { push: [], list: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const s of sides) {
+        const prefix = s.name === "repowright" ? "rw" : "ref";
+        const fs = Array.from({ length: 20 }, (_, i) => ({
+          path: `src/module${i}.ts`,
+          content: `export const value${i} = ${i * 10 + r};\n`,
+        }));
+        results[s.name]!.push.push(await measureRequests(emu, () => s.pushFiles(`${prefix}-${r}`, fs)));
+        results[s.name]!.list.push(
+          await measureRequests(emu, async () => {
+            for (let page = 1; page <= 3; page++) await s.listIssues(page, 100);
+          }),
+        );
+      }
+    }
+    for (const [label, key] of [
+      ["push_files, 20 files", "push"],
+      ["list 300 issues (3 pages of 100)", "list"],
+    ] as const) {
+      const rw = results["repowright"]![key];
+      const ref = results["server-github"]![key];
+      rows.push([
+        label,
+        String(median(rw.map((x) => x.requests))),
+        String(median(ref.map((x) => x.requests))),
+        `${rw.reduce((n, x) => n + x.charged, 0)} / ${ref.reduce((n, x) => n + x.charged, 0)}`,
+        median(rw.map((x) => x.ms)),
+        median(ref.map((x) => x.ms)),
+        median(ref.map((x) => x.ms)) / median(rw.map((x) => x.ms)),
+      ]);
+    }
+    process.stdout.write(
+      `\n## github: repowright vs @modelcontextprotocol/server-github on the same emulator (median of ${ROUNDS})\n`,
+    );
+    process.stdout.write(
+      `${table(
+        [
+          "scenario",
+          "rw requests",
+          "ref requests",
+          `rate-limited requests, all ${ROUNDS} rounds (rw / ref)`,
+          "rw ms",
+          "ref ms",
+          "speed ratio (>1 = rw faster)",
+        ],
+        rows,
+      )}\n`,
+    );
+    process.stdout.write(
+      "note: repeated reads by repowright are conditional (If-None-Match); GitHub does not charge the 304s to the rate limit.\n",
+    );
+    process.stdout.write(
+      "note: repowright's push_files never forces (the ref update is a fast-forward check); the reference sends force: true.\n",
+    );
+
+    // Output size: tool output vs the raw REST payloads for the same objects.
+    const raw = async (path: string) => (await (await fetch(`${emu.url}${path}`)).text()).length;
+    const base = `/repos/${OWNER}/${REPO}`;
+    const sizes: (string | number)[][] = [];
+    const rwIssue = (await sides[0]!.getIssue(1)).length;
+    const refIssue = (await sides[1]!.getIssue(1)).length;
+    const rawIssue = (await raw(`${base}/issues/1`)) + (await raw(`${base}/issues/1/comments`));
+    sizes.push(["get_issue #1 (with its 2 comments)", rwIssue, refIssue, rawIssue]);
+    const rwList = (await sides[0]!.listIssues(1, 30)).length;
+    const refList = (await sides[1]!.listIssues(1, 30)).length;
+    sizes.push(["list_issues, 30 issues", rwList, refList, await raw(`${base}/issues?per_page=30&page=1`)]);
+    const rwPull = (await sides[0]!.getPull(prNumber)).length;
+    const refPull = (await sides[1]!.getPull(prNumber)).length;
+    sizes.push(["get_pull_request", rwPull, refPull, await raw(`${base}/pulls/${prNumber}`)]);
+    process.stdout.write(
+      `\n${table(
+        ["tool output (bytes)", "repowright", "server-github", "raw API", "rw / raw", "rw / ref"],
+        sizes.map((r) => [...r, Number(r[1]) / Number(r[3]), Number(r[1]) / Number(r[2])]),
+      )}\n`,
+    );
+    process.stdout.write(
+      "note: repowright's get_issue includes the comments (raw = issue + comments payloads); the reference returns the issue only.\n",
+    );
+  } finally {
+    await rwClient.close().catch(() => {});
+    await refClient.close().catch(() => {});
+    await emu.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

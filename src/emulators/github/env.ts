@@ -1,0 +1,94 @@
+/** What every route module of the emulator shares: the state, the repo lookup and git identities. */
+
+import type { Identity } from "./git.js";
+import type { EmuRequest } from "./http.js";
+import { notFound } from "./http.js";
+import type { Ctx, Urls } from "./payloads.js";
+import { type EmulatorState, now, type RepoRec, type RunRec } from "./state.js";
+
+export interface RepoHandle {
+  rec: RepoRec;
+  gitDir: string;
+  ctx: Ctx;
+}
+
+export class EmuEnv {
+  constructor(readonly state: EmulatorState) {}
+
+  ctx(urls: Urls, rec: RepoRec): Ctx {
+    return { urls, repo: rec, user: (login) => this.state.user(login) };
+  }
+
+  repo(req: EmuRequest): RepoHandle {
+    const owner = req.params["owner"] ?? "";
+    const name = req.params["repo"] ?? "";
+    const rec = this.state.repo(owner, name);
+    if (!rec) throw notFound();
+    return { rec, gitDir: this.state.gitDir(rec.owner, rec.name), ctx: this.ctx(req.urls, rec) };
+  }
+
+  identity(login: string, date = now()): Identity {
+    const u = this.state.user(login);
+    return { name: u.name ?? login, email: u.email ?? `${u.id}+${login}@users.noreply.github.com`, date };
+  }
+
+  /** GitHub commits web-flow merges and API commits as "GitHub". */
+  webCommitter(date = now()): Identity {
+    return { name: "GitHub", email: "noreply@github.com", date };
+  }
+
+  /**
+   * A branch moved (push, merge, contents write): workflows that run `on` push start a queued run, and
+   * those that run on pull_request do too when an open pull request has that head branch.
+   */
+  pushed(rec: RepoRec, branch: string, sha: string, actor: string): void {
+    const prOpen = rec.pulls.some(
+      (p) =>
+        p.head === branch && !p.merged && rec.issues.find((i) => i.number === p.number)?.state === "open",
+    );
+    for (const w of rec.workflows) {
+      const event = w.on?.includes("push")
+        ? "push"
+        : prOpen && w.on?.includes("pull_request")
+          ? "pull_request"
+          : null;
+      if (!event || w.state !== "active") continue;
+      const t = now();
+      const run: RunRec = {
+        id: this.state.nextId(),
+        workflow_id: w.id,
+        name: w.name,
+        head_branch: branch,
+        head_sha: sha,
+        event,
+        status: "queued",
+        conclusion: null,
+        actor,
+        run_number: rec.runs.filter((r) => r.workflow_id === w.id).length + 1,
+        run_attempt: 1,
+        created_at: t,
+        updated_at: t,
+      };
+      rec.runs.push(run);
+      for (const name of w.jobs ?? ["build"]) {
+        rec.jobs.push({
+          id: this.state.nextId(),
+          run_id: run.id,
+          name,
+          status: "queued",
+          conclusion: null,
+          started_at: t,
+          completed_at: null,
+          steps: [],
+          log: "",
+          run_attempt: 1,
+        });
+      }
+    }
+  }
+
+  touch(rec: RepoRec): void {
+    rec.updated_at = now();
+    this.state.save();
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The one Octokit the GitHub toolset uses, built once per host from config (STYLE.md §5):
+ * - auth: a personal access token, or a GitHub App (app id + private key -> installation tokens that
+ *   @octokit/auth-app refreshes before they expire); GitHub Enterprise through GITHUB_API_URL;
+ * - @octokit/plugin-retry (5xx, network errors) and @octokit/plugin-throttling (primary and secondary
+ *   rate limits, Retry-After, x-ratelimit-reset): waits up to GITHUB_MAX_RETRY_WAIT_S, at most
+ *   GITHUB_MAX_RETRIES times; nothing here re-implements what they do;
+ * - conditional requests: every GET sends the ETag it last saw (kept in the host's store, so replicas
+ *   share it) and a 304, which costs no rate limit, is answered from the stored body;
+ * - errors: the outermost hook turns a GitHub failure into the DESIGN.md error shape (ToolError).
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createAppAuth } from "@octokit/auth-app";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { Octokit } from "@octokit/rest";
+import Bottleneck from "bottleneck";
+import type { Config } from "../../core/config.js";
+import { AppError, ToolError } from "../../core/errors.js";
+import type { Logger } from "../../core/log.js";
+import type { Store } from "../../store/types.js";
+
+export const GithubOctokit = Octokit.plugin(retry, throttling);
+export type GithubClient = InstanceType<typeof GithubOctokit>;
+
+export interface GithubDeps {
+  octokit: GithubClient;
+  /** Fetch used for downloads outside the API (job logs after GitHub's redirect). */
+  fetch: typeof fetch;
+}
+
+export const ETAG_NAMESPACE = "github-etag";
+
+/** @octokit/request's RequestError, recognised by shape (the class lives in a transitive package). */
+export interface RequestError extends Error {
+  status: number;
+  request: { method: string; url: string; request?: { retryCount?: number } };
+  response?: { url: string; status: number; headers: Record<string, string | undefined>; data: unknown };
+}
+
+export function isRequestError(err: unknown): err is RequestError {
+  return err instanceof Error && err.name === "HttpError" && typeof (err as RequestError).status === "number";
+}
+const ETAG_TTL_MS = 24 * 3600_000;
+const ETAG_MAX_BYTES = 512 * 1024;
+
+/** Why the toolset cannot run with this config (no or partial credentials), or undefined. */
+export function missingCredentials(gh: Config["github"]): string | undefined {
+  if (gh.token) return undefined;
+  const app = {
+    GITHUB_APP_ID: gh.appId,
+    "GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH": gh.appPrivateKey ?? gh.appPrivateKeyPath,
+    GITHUB_APP_INSTALLATION_ID: gh.appInstallationId,
+  };
+  const missing = Object.entries(app)
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  if (missing.length === 0) return undefined;
+  if (missing.length === 3) {
+    return "no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY + GITHUB_APP_INSTALLATION_ID";
+  }
+  return `GitHub App configuration is incomplete: missing ${missing.join(", ")}`;
+}
+
+export interface CreateClientOptions {
+  config: Readonly<Config>;
+  store: Store;
+  log: Logger;
+  fetch?: typeof fetch;
+}
+
+export function createGithubClient(options: CreateClientOptions): GithubClient {
+  const gh = options.config.github;
+  const maxRetries = gh.maxRetries;
+  const maxWait = gh.maxRetryWaitS;
+  const auth = gh.token
+    ? { auth: gh.token }
+    : {
+        authStrategy: createAppAuth,
+        auth: {
+          appId: gh.appId!,
+          privateKey: gh.appPrivateKey ?? readKey(gh.appPrivateKeyPath!),
+          installationId: gh.appInstallationId!,
+        },
+      };
+  const log = options.log.child({ component: "github" });
+  const octokit = new GithubOctokit({
+    ...auth,
+    baseUrl: gh.apiUrl.replace(/\/+$/, ""),
+    userAgent: "repowright",
+    request: options.fetch ? { fetch: options.fetch } : {},
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (msg: string) => log.warn(msg),
+      error: (msg: string) => log.error(msg),
+    },
+    retry: { retries: maxRetries, doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 429, 451] },
+    throttle: {
+      // The plugin paces writes (1 s), searches (2 s) and writes that notify people (3 s) with module-wide
+      // limiters; ours follow GITHUB_WRITE_INTERVAL_MS.
+      id: `repowright-${gh.writeIntervalMs}`,
+      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: gh.writeIntervalMs }),
+      search: new Bottleneck.Group({ maxConcurrent: 1, minTime: gh.writeIntervalMs * 2 }),
+      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: gh.writeIntervalMs * 3 }),
+      onRateLimit: (retryAfter: number, _options: object, _o: unknown, retryCount: number) =>
+        retryCount < maxRetries && retryAfter <= maxWait,
+      onSecondaryRateLimit: (retryAfter: number, _options: object, _o: unknown, retryCount: number) =>
+        retryCount < maxRetries && retryAfter <= maxWait,
+    },
+  });
+
+  // Identity in the cache key, so two credentials never share a cached body.
+  const who = createHash("sha256")
+    .update(gh.token ?? `app:${gh.appId}:${gh.appInstallationId}`)
+    .digest("hex")
+    .slice(0, 16);
+  const store = options.store;
+
+  octokit.hook.wrap("request", async (request, reqOptions) => {
+    const method = String(reqOptions.method ?? "GET").toUpperCase();
+    const noCache = (reqOptions.request as { noCache?: boolean } | undefined)?.noCache === true;
+    let key: string | undefined;
+    let cached: { etag: string; data: unknown; headers: Record<string, string> } | undefined;
+    if (method === "GET" && !noCache) {
+      const parsed = octokit.request.endpoint.parse(
+        reqOptions as Parameters<typeof octokit.request.endpoint.parse>[0],
+      );
+      const accept = String((parsed.headers as Record<string, unknown>)["accept"] ?? "");
+      key = createHash("sha256").update(`${who}\n${parsed.url}\n${accept}`).digest("hex");
+      const text = await store.get(ETAG_NAMESPACE, key).catch(() => null);
+      if (text) {
+        cached = JSON.parse(text) as typeof cached;
+        reqOptions.headers = { ...reqOptions.headers, "if-none-match": cached!.etag };
+      }
+    }
+    try {
+      const res = await request(reqOptions);
+      const etag = res.headers.etag;
+      if (key && etag && res.status === 200) {
+        const keep: Record<string, string> = {};
+        if (res.headers.link) keep["link"] = res.headers.link;
+        const text = JSON.stringify({ etag, data: res.data, headers: keep });
+        if (Buffer.byteLength(text) <= ETAG_MAX_BYTES) {
+          await store.set(ETAG_NAMESPACE, key, text, { ttlMs: ETAG_TTL_MS }).catch(() => {});
+        }
+      }
+      return res;
+    } catch (err) {
+      if (cached && isRequestError(err) && err.status === 304) {
+        return {
+          status: 200,
+          url: err.response?.url ?? "",
+          headers: { ...err.response?.headers, ...cached.headers, "x-repowright-cache": "hit" },
+          data: cached.data,
+        } as Awaited<ReturnType<typeof request>>;
+      }
+      throw toToolError(err);
+    }
+  });
+  return octokit;
+}
+
+function readKey(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new AppError(
+      "github_app_key",
+      `cannot read GITHUB_APP_PRIVATE_KEY_PATH ${path}: ${(err as Error).message}`,
+    );
+  }
+}
+
+interface GithubErrorBody {
+  message?: string;
+  errors?: (string | { message?: string; field?: string; code?: string; resource?: string })[];
+}
+
+function githubMessage(err: RequestError): string {
+  const data = err.response?.data as GithubErrorBody | string | undefined;
+  if (typeof data === "string" && data.trim()) return data.trim().slice(0, 500);
+  if (data && typeof data === "object") {
+    const details = (data.errors ?? [])
+      .map((e) =>
+        typeof e === "string" ? e : (e.message ?? [e.resource, e.field, e.code].filter(Boolean).join(" ")),
+      )
+      .filter(Boolean);
+    const base = (data.message ?? err.message)
+      .replace(/\s*\n+\s*/g, " ")
+      .replace(/\s+-\s+https:\/\/docs\.github\.com\S*$/, "");
+    return details.length > 0 ? `${base}: ${details.join("; ")}` : base;
+  }
+  return err.message;
+}
+
+const CONFLICT_422 =
+  /fast forward|already exists|does not match|was modified|no commits between|expected_head_sha|no new commits|merge conflict/i;
+
+/** A GitHub failure as the DESIGN.md error shape; anything else passes through unchanged. */
+export function toToolError(err: unknown): unknown {
+  if (err instanceof ToolError || !isRequestError(err)) return err;
+  const status = err.status;
+  const headers = (err.response?.headers ?? {}) as Record<string, string | undefined>;
+  const route = `${err.request.method} ${new URL(err.request.url).pathname}`;
+  if (!err.response) {
+    return new ToolError("upstream", `could not reach GitHub (${route}): ${err.message}`, { cause: err });
+  }
+  const msg = githubMessage(err);
+  const opts = { statusCode: status, cause: err };
+  const secondary = /secondary rate limit/i.test(msg);
+  if (status === 429 || (status === 403 && (secondary || headers["x-ratelimit-remaining"] === "0"))) {
+    const reset = Number(headers["x-ratelimit-reset"]);
+    const retryAfter = headers["retry-after"]
+      ? Number(headers["retry-after"])
+      : Number.isFinite(reset)
+        ? Math.max(0, Math.ceil(reset - Date.now() / 1000))
+        : 60;
+    const at = new Date(Date.now() + retryAfter * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    return new ToolError(
+      "rate_limited",
+      `GitHub ${secondary ? "secondary " : ""}rate limit hit on ${route}; retry after ${retryAfter} s (at ${at})`,
+      { ...opts, retryAfterS: retryAfter },
+    );
+  }
+  const text = `GitHub ${status} on ${route}: ${msg}`;
+  if (status === 401) {
+    return new ToolError("auth", `${text} (check GITHUB_TOKEN or the GitHub App settings)`, opts);
+  }
+  if (status === 403) return new ToolError("forbidden", text, opts);
+  if (status === 404) return new ToolError("not_found", text, opts);
+  if (status === 409 || status === 405) return new ToolError("conflict", text, opts);
+  if (status === 422) return new ToolError(CONFLICT_422.test(msg) ? "conflict" : "validation", text, opts);
+  if (status === 400 || status === 410) return new ToolError("validation", text, opts);
+  const retries = err.request.request?.retryCount ?? 0;
+  return new ToolError(
+    "upstream",
+    retries > 0 ? `${text} (still failing after ${retries} retries)` : text,
+    opts,
+  );
+}

@@ -1,0 +1,66 @@
+/** A GitHub emulator on port 0 plus a real host serving the github toolset against it. */
+import { execFileSync } from "node:child_process";
+import { createGithubEmulator, type GithubEmulator, type Seed } from "../../src/emulators/github/server.js";
+import { startTestApp, type TestApp } from "../helpers/app.js";
+
+export interface GithubTestBed {
+  emu: GithubEmulator;
+  app: TestApp;
+  git(owner: string, repo: string, ...args: string[]): string;
+  close(): Promise<void>;
+}
+
+export async function startGithubTestBed(
+  seed: Seed,
+  env: Record<string, string> = {},
+): Promise<GithubTestBed> {
+  const emu = await createGithubEmulator();
+  await emu.seed(seed);
+  const app = await startTestApp({
+    env: {
+      REPOWRIGHT_TOOLSETS: "github",
+      GITHUB_TOKEN: "test-token",
+      GITHUB_API_URL: emu.url,
+      GITHUB_MAX_RETRIES: "2",
+      GITHUB_WRITE_INTERVAL_MS: "0",
+      ...env,
+    },
+  });
+  return {
+    emu,
+    app,
+    git: (owner, repo, ...args) =>
+      execFileSync("git", [`--git-dir=${emu.gitDir(owner, repo)}`, ...args], { encoding: "utf8" }).trim(),
+    async close() {
+      await app.close();
+      await emu.close();
+    },
+  };
+}
+
+export const WIDGETS: Seed = {
+  repos: [
+    {
+      owner: "acme",
+      name: "widgets",
+      description: "Widgets for everyone",
+      files: {
+        "README.md": "# widgets\n",
+        "src/a.ts": "export const a = 1;\n",
+        "src/b.ts": "export const b = 1;\n",
+        "src/old.ts": "export const old = true;\n",
+        "docs/guide.md": "guide\n",
+      },
+      labels: [{ name: "bug", color: "d73a4a" }],
+      issues: [
+        {
+          title: "Widgets crash on empty input",
+          body: "Steps: call widget('') and it throws.",
+          labels: ["bug"],
+          comments: [{ user: "maya", body: "Same here on v2." }],
+        },
+        { title: "Docs typo", body: "teh -> the" },
+      ],
+    },
+  ],
+};
