@@ -124,7 +124,10 @@ function safeUrl(url: string): string {
 function mapRedisError(err: unknown): unknown {
   if (err instanceof ToolError || err instanceof AppError) return err;
   const e = err as Error;
-  if (e?.name === "MaxRetriesPerRequestError" || /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(e?.message ?? "")) {
+  if (
+    e?.name === "MaxRetriesPerRequestError" ||
+    /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(e?.message ?? "")
+  ) {
     return new ToolError("upstream", `the Redis store is unavailable: ${e.message}`, { cause: err });
   }
   return err;

@@ -4,8 +4,9 @@
  */
 import type { Toolset } from "../mcp/tool.js";
 import { githubToolset } from "./github/index.js";
+import { goalsToolset } from "./goals/index.js";
 import { memoryToolset } from "./memory/index.js";
 
 export function allToolsets(): Toolset[] {
-  return [memoryToolset, githubToolset] as Toolset[];
+  return [memoryToolset, githubToolset, goalsToolset] as Toolset[];
 }
