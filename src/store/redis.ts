@@ -342,8 +342,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       const keys = [...state.p];
       let cursor = state.c;
       let started = options.cursor !== undefined;
+      // COUNT near the page size keeps the carried-over keys (and so the cursor) small; the round cap bounds
+      // the slots one call visits, as SQLite's scan bounds the rows it reads.
+      const count = Math.max(limit, 100);
+      const maxRounds = Math.ceil(20_000 / count);
       let rounds = 0;
-      while (keys.length < limit && (cursor !== "0" || !started) && rounds < 50) {
+      while (keys.length < limit && (cursor !== "0" || !started) && rounds < maxRounds) {
         started = true;
         rounds++;
         const [next, batch] = await redis.scan(
@@ -351,7 +355,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
           "MATCH",
           escapeGlob(kvPrefix(ns)) + pattern,
           "COUNT",
-          Math.max(limit, 100),
+          count,
         );
         cursor = next;
         for (const k of batch) keys.push(k.slice(strip));

@@ -220,7 +220,7 @@ describe("serve --transport http with the SDK client", () => {
       async () => {
         const metrics = (await raw(`${served.base}/metrics`)).body;
         expect(metrics).toMatch(
-          /^repowright_tool_calls_total\{tool="test_wait_for_cancel",outcome="timeout"\} 1/m,
+          /^repowright_tool_calls_total\{tool="test_wait_for_cancel",outcome="cancelled"\} 1/m,
         );
       },
       { timeout: 20_000, interval: 100 },
