@@ -1,32 +1,78 @@
 /**
- * Time limits for work that must not hang a caller. cockatiel's aggressive timeout rejects on time and aborts the signal it
- * hands to the work, and the work passes that signal into its I/O (STYLE.md §12).
+ * Time limits for work that must not hang a caller (STYLE.md §12).
+ *
+ * `withDeadline` rejects with a `timeout` ToolError when the time is up, and aborts the signal it lends
+ * the work, so the work's I/O stops too. The signal (and its link to the caller's own cancellation) is
+ * made only when the work asks for it: most calls finish in microseconds and never look at it. We first
+ * used cockatiel's TimeoutPolicy here; per call it built an AbortController, three event subscriptions and
+ * a race, which was about 40 % of the tool pipeline's own cost (docs/things-that-will-bite-you.md).
  */
-import { TaskCancelledError, type TimeoutPolicy, TimeoutStrategy, timeout } from "cockatiel";
 import { ToolError } from "./errors.js";
 
-const policies = new Map<number, TimeoutPolicy>();
+export interface Deadline {
+  /** Aborted when the time is up or the caller cancels. Created on first access. */
+  readonly signal: AbortSignal;
+}
 
-export async function withTimeout<T>(
+export function withDeadline<T>(
   ms: number,
   parent: AbortSignal | undefined,
-  work: (signal: AbortSignal) => Promise<T>,
+  work: (deadline: Deadline) => Promise<T>,
 ): Promise<T> {
-  let policy = policies.get(ms);
-  if (!policy) {
-    // abortOnReturn off: aborting a finished call's signal costs a DOMException per call and helps nobody.
-    policy = timeout(ms, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
-    policies.set(ms, policy);
-  }
-  try {
-    return await policy.execute(({ signal }) => work(signal), parent);
-  } catch (err) {
-    if (err instanceof TaskCancelledError) {
-      if (parent?.aborted) throw new ToolError("timeout", "the call was cancelled by the client");
-      throw new ToolError("timeout", `the call did not finish within ${Math.round(ms / 1000)} s`, {
-        cause: err,
-      });
+  if (parent?.aborted) return Promise.reject(cancelled());
+  let controller: AbortController | undefined;
+  let expired = false;
+  const onParentAbort = () => controller?.abort(parent?.reason);
+  const deadline: Deadline = {
+    get signal() {
+      if (!controller) {
+        controller = new AbortController();
+        if (expired) controller.abort(timedOut(ms));
+        else parent?.addEventListener("abort", onParentAbort, { once: true });
+      }
+      return controller.signal;
+    },
+  };
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      expired = true;
+      const err = timedOut(ms);
+      controller?.abort(err);
+      reject(err);
+    }, ms);
+    const settle = () => {
+      clearTimeout(timer);
+      if (controller) parent?.removeEventListener("abort", onParentAbort);
+    };
+    let pending: Promise<T>;
+    try {
+      pending = work(deadline);
+    } catch (err) {
+      settle();
+      reject(err);
+      return;
     }
-    throw err;
-  }
+    pending.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (err: unknown) => {
+        settle();
+        reject(parent?.aborted && isAbort(err) ? cancelled() : err);
+      },
+    );
+  });
+}
+
+function timedOut(ms: number): ToolError {
+  return new ToolError("timeout", `the call did not finish within ${Math.round(ms / 1000)} s`);
+}
+
+function cancelled(): ToolError {
+  return new ToolError("timeout", "the call was cancelled by the client");
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && (err.name === "AbortError" || err instanceof ToolError);
 }

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { ErrorPayload } from "../core/errors.js";
 import type { Metrics } from "../core/metrics.js";
 import type { Redactor } from "../core/redact.js";
-import { withTimeout } from "../core/resilience.js";
+import { withDeadline } from "../core/resilience.js";
 import { formatZodError, toErrorPayload } from "./errors.js";
 import {
   type Caller,
@@ -51,6 +51,8 @@ export type ToolRunner = (
   options: CallOptions,
 ) => Promise<CallToolResult>;
 
+const noProgress = async () => {};
+
 export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
   const { services, metrics, redactor } = options;
   const { log } = services;
@@ -75,14 +77,17 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
         outcome = "validation";
         return errorResult({ error: formatZodError(parsed.error), type: "validation" }, tool);
       }
-      const value = await withTimeout(tool.timeoutMs ?? options.defaultTimeoutMs, call.signal, (signal) =>
+      const value = await withDeadline(tool.timeoutMs ?? options.defaultTimeoutMs, call.signal, (deadline) =>
         tool.handler(parsed.data, {
           ...services,
           deps: entry.deps,
-          signal,
+          // A getter: the deadline makes the signal only for handlers that use it.
+          get signal() {
+            return deadline.signal;
+          },
           caller: call.caller,
           client: call.client,
-          progress: call.progress ?? (async () => {}),
+          progress: call.progress ?? noProgress,
         }),
       );
       // Redact the value once, before it is serialised into both content and structuredContent.
@@ -95,7 +100,7 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
     } catch (err) {
       const payload = redactor.redact(toErrorPayload(err));
       // A call the client cancelled is not a timeout of ours: count it apart.
-      outcome = payload.type === "timeout" && call.signal?.aborted ? "cancelled" : payload.type;
+      outcome = call.signal?.aborted ? "cancelled" : payload.type;
       if (payload.type === "internal") log.error({ err, tool: tool.name }, "tool failed");
       return errorResult(payload, tool);
     } finally {
