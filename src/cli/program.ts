@@ -11,6 +11,8 @@ import { serveHttp } from "../mcp/http.js";
 import { buildInventory } from "../mcp/inventory.js";
 import { createSessionServer, SERVER_VERSION } from "../mcp/server.js";
 import { allToolsets } from "../toolsets/index.js";
+import { registerCodeCommands } from "./code-commands.js";
+import { registerGithubCommands } from "./github-commands.js";
 import { loadPlugins } from "./plugins.js";
 import { formatToolList } from "./tools-list.js";
 
@@ -179,7 +181,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
       }
     });
 
-  (await import("./github-commands.js")).registerGithubCommands(program, io);
+  registerCodeCommands(program, io);
+  registerGithubCommands(program, io);
   try {
     await program.parseAsync(argv);
   } catch (err) {

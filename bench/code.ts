@@ -1,0 +1,298 @@
+/**
+ * Code toolset benchmark. Two parts, both on real trees:
+ * 1. Localization quality on the dev set (../shared/bench/localization-dev.jsonl, repositories at their base
+ *    commits under REPOWRIGHT_LOCDEV): file-level Acc@1/5/10 and MRR with the whole issue as the query, for
+ *    lexical, semantic and hybrid against a plain BM25 over whole files with `\w+` tokens.
+ * 2. Speed on one tree (REPOWRIGHT_BENCH_TREE, default: the first dev-set checkout, else this repository's
+ *    src/): files/s and MB/s cold and incremental, query p50/p95 per mode, index size, and `rg` over the
+ *    same tree when ripgrep is installed.
+ */
+import { spawnSync } from "node:child_process";
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import * as sqliteVec from "sqlite-vec";
+import { lsiFor } from "../src/toolsets/code/embedders.js";
+import { indexRepository } from "../src/toolsets/code/indexer.js";
+import { type SearchMode, searchIndex, type Tuning } from "../src/toolsets/code/search.js";
+import { indexLocation, openSqliteIndex } from "../src/toolsets/code/store.js";
+import { walkRepository } from "../src/toolsets/code/walk.js";
+
+interface Instance {
+  instance_id: string;
+  repo: string;
+  base_commit: string;
+  problem_statement: string;
+  files_changed: string[];
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DEV_SET = resolve(here, "../../shared/bench/localization-dev.jsonl");
+
+interface Scores {
+  acc1: number;
+  acc5: number;
+  acc10: number;
+  mrr: number;
+}
+
+function score(ranked: string[][], gold: string[][]): Scores {
+  let a1 = 0;
+  let a5 = 0;
+  let a10 = 0;
+  let mrr = 0;
+  ranked.forEach((r, i) => {
+    const g = gold[i]!;
+    const within = (k: number) => g.every((f) => r.slice(0, k).includes(f));
+    if (within(1)) a1++;
+    if (within(5)) a5++;
+    if (within(10)) a10++;
+    const first = r.findIndex((f) => g.includes(f));
+    if (first >= 0) mrr += 1 / (first + 1);
+  });
+  const n = ranked.length || 1;
+  return { acc1: (100 * a1) / n, acc5: (100 * a5) / n, acc10: (100 * a10) / n, mrr: mrr / n };
+}
+
+const fmt = (s: Scores) =>
+  `Acc@1 ${s.acc1.toFixed(1).padStart(5)}  Acc@5 ${s.acc5.toFixed(1).padStart(5)}  Acc@10 ${s.acc10.toFixed(1).padStart(5)}  MRR ${s.mrr.toFixed(3)}`;
+
+/** Plain BM25 over whole files with `\w+` tokens (k1 1.2, b 0.75): the baseline the issue quotes. */
+async function plainBm25(root: string, paths: string[], query: string): Promise<string[]> {
+  const docs: Map<string, number>[] = [];
+  const lens: number[] = [];
+  const df = new Map<string, number>();
+  for (const p of paths) {
+    const text = await readFile(join(root, p), "utf8");
+    const tf = new Map<string, number>();
+    let n = 0;
+    for (const m of text.toLowerCase().matchAll(/\w+/g)) {
+      tf.set(m[0], (tf.get(m[0]) ?? 0) + 1);
+      n++;
+    }
+    for (const t of tf.keys()) df.set(t, (df.get(t) ?? 0) + 1);
+    docs.push(tf);
+    lens.push(n);
+  }
+  const avg = lens.reduce((a, b) => a + b, 0) / (lens.length || 1);
+  const N = docs.length;
+  const qt = [...query.toLowerCase().matchAll(/\w+/g)].map((m) => m[0]);
+  const scores = docs.map((tf, i) => {
+    let s = 0;
+    for (const t of qt) {
+      const f = tf.get(t);
+      if (!f) continue;
+      const d = df.get(t)!;
+      s +=
+        Math.log(1 + (N - d + 0.5) / (d + 0.5)) * ((f * 2.2) / (f + 1.2 * (0.25 + (0.75 * lens[i]!) / avg)));
+    }
+    return s;
+  });
+  return paths
+    .map((p, i) => [p, scores[i]!] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10)
+    .map(([p]) => p);
+}
+
+export async function locdev(
+  options: { tuning?: Partial<Tuning>; baseline?: boolean; quiet?: boolean; onlyIndexed?: boolean } = {},
+) {
+  const dir = process.env["REPOWRIGHT_LOCDEV"];
+  if (!dir || !existsSync(dir)) {
+    console.log(
+      "code bench: localization dev set skipped — set REPOWRIGHT_LOCDEV to a folder of checkouts (see ../shared/bench/README.md)",
+    );
+    return undefined;
+  }
+  if (!existsSync(DEV_SET)) {
+    console.log(`code bench: localization dev set skipped — ${DEV_SET} not found`);
+    return undefined;
+  }
+  const home = process.env["REPOWRIGHT_LOCDEV_HOME"] ?? join(dir, "..", "locdev-index");
+  const instances = readFileSync(DEV_SET, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Instance)
+    .filter((i) => existsSync(join(dir, i.instance_id)));
+  const modes: SearchMode[] = ["lexical", "semantic", "hybrid"];
+  const ranked: Record<string, string[][]> = { bm25: [], lexical: [], semantic: [], hybrid: [] };
+  const gold: string[][] = [];
+  for (const inst of instances) {
+    const root = join(dir, inst.instance_id);
+    if (options.onlyIndexed && !existsSync(indexLocation(home, root))) continue;
+    const index = openSqliteIndex(home, root, { create: true })!;
+    try {
+      if (index.meta("indexed_at") === undefined || process.env["REPOWRIGHT_LOCDEV_REINDEX"])
+        await indexRepository(index, { maxFileBytes: 1_000_000, embedder: "lsi" });
+      const embedder = lsiFor(index, { retrain: false });
+      for (const mode of modes) {
+        const hits = await searchIndex(index, inst.problem_statement, {
+          k: 10,
+          mode,
+          granularity: "file",
+          embedder,
+          tuning: options.tuning,
+        });
+        ranked[mode]!.push(hits.map((h) => h.path));
+      }
+      if (options.baseline !== false) {
+        const paths = [...index.files().keys()];
+        ranked["bm25"]!.push(await plainBm25(root, paths, inst.problem_statement));
+      }
+      gold.push(inst.files_changed);
+    } finally {
+      index.close();
+    }
+  }
+  const out: Record<string, Scores> = {};
+  if (!options.quiet)
+    console.log(`localization dev set: ${gold.length} issues, whole issue text as the query, file level`);
+  for (const name of options.baseline === false ? modes : ["bm25", ...modes]) {
+    out[name] = score(ranked[name]!, gold);
+    if (!options.quiet)
+      console.log(`  ${(name === "bm25" ? "plain BM25 (\\w+, files)" : name).padEnd(24)} ${fmt(out[name]!)}`);
+  }
+  return out;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+}
+
+/**
+ * Nearest neighbours two ways over the same vectors: brute-force cosine over one Float32Array (what the
+ * index does) and sqlite-vec's vec0 table (BigInt rowids), top 400 of 20 random queries each.
+ */
+function vectorStores(idx: ReturnType<typeof openSqliteIndex> & object): void {
+  const { ids, dim, data } = idx.vectors();
+  if (dim === 0) return;
+  const queries = Array.from({ length: 20 }, (_, i) =>
+    data.slice(((i * 37) % ids.length) * dim, (((i * 37) % ids.length) + 1) * dim),
+  );
+  const brute: number[] = [];
+  for (const qv of queries) {
+    const t = performance.now();
+    const scores = new Float32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += data[i * dim + j]! * qv[j]!;
+      scores[i] = s;
+    }
+    [...scores.keys()].sort((a, b) => scores[b]! - scores[a]!).slice(0, 400);
+    brute.push(performance.now() - t);
+  }
+  const db = new Database(":memory:");
+  sqliteVec.load(db);
+  db.exec(`CREATE VIRTUAL TABLE v USING vec0(embedding float[${dim}] distance_metric=cosine)`);
+  const ins = db.prepare("INSERT INTO v (rowid, embedding) VALUES (?, ?)");
+  const t0 = performance.now();
+  db.transaction(() => {
+    for (let i = 0; i < ids.length; i++)
+      ins.run(BigInt(ids[i]!), Buffer.from(data.buffer, data.byteOffset + i * dim * 4, dim * 4));
+  })();
+  const load = performance.now() - t0;
+  const knn = db.prepare("SELECT rowid, distance FROM v WHERE embedding MATCH ? AND k = 400");
+  const vec: number[] = [];
+  for (const qv of queries) {
+    const t = performance.now();
+    knn.all(Buffer.from(qv.buffer, qv.byteOffset, qv.byteLength));
+    vec.push(performance.now() - t);
+  }
+  db.close();
+  console.log(
+    `  vectors (${ids.length} × ${dim}) brute-force cosine p50 ${pct(brute, 50).toFixed(1)} ms; sqlite-vec vec0 p50 ${pct(vec, 50).toFixed(1)} ms (+ ${load.toFixed(0)} ms to load)`,
+  );
+}
+
+export async function speed() {
+  const dir = process.env["REPOWRIGHT_LOCDEV"];
+  const firstDev = dir && existsSync(dir) ? join(dir, "sphinx-doc__sphinx-8721") : undefined;
+  const source = resolve(
+    process.env["REPOWRIGHT_BENCH_TREE"] ??
+      (firstDev && existsSync(firstDev) ? firstDev : join(here, "..", "src")),
+  );
+  // Work on a copy: the one-file edit must not touch the original tree.
+  const scratch = mkdtempSync(join(tmpdir(), "rw-bench-code-"));
+  const tree = join(scratch, "tree");
+  cpSync(source, tree, { recursive: true });
+  try {
+    const { files } = await walkRepository(tree, { maxFileBytes: 1_000_000 });
+    const mb = files.reduce((a, f) => a + f.size, 0) / 1e6;
+    console.log(`speed on a copy of ${source}: ${files.length} files, ${mb.toFixed(1)} MB`);
+    const rg = spawnSync("rg", ["--version"]);
+    if (rg.status === 0) {
+      const t = performance.now();
+      spawnSync("rg", ["-c", "zzzqqqxxx_not_there", tree]);
+      console.log(`  rg scan (I/O floor)        ${((performance.now() - t) / 1000).toFixed(2)} s`);
+    } else console.log("  rg scan (I/O floor)        skipped: ripgrep (rg) is not installed");
+    const victim = files.find((f) => /\.(py|ts|js|go|rs)$/.test(f.path)) ?? files[0];
+    for (const embedder of ["none", "lsi"] as const) {
+      const home = join(scratch, `home-${embedder}`);
+      const idx = openSqliteIndex(home, tree, { create: true })!;
+      const t0 = performance.now();
+      const cold = await indexRepository(idx, { maxFileBytes: 1_000_000, embedder });
+      const coldS = (performance.now() - t0) / 1000;
+      const t1 = performance.now();
+      await indexRepository(idx, { maxFileBytes: 1_000_000, embedder });
+      const warmS = (performance.now() - t1) / 1000;
+      let oneS = 0;
+      let oneIndexed = 0;
+      if (victim) {
+        appendFileSync(victim.abs, "\n# edited by the benchmark\n");
+        const t2 = performance.now();
+        oneIndexed = (await indexRepository(idx, { maxFileBytes: 1_000_000, embedder })).files_indexed;
+        oneS = (performance.now() - t2) / 1000;
+      }
+      console.log(
+        `  index, embedder ${embedder.padEnd(4)}     cold ${coldS.toFixed(2)} s = ${(cold.files_indexed / coldS).toFixed(0)} files/s, ${(mb / coldS).toFixed(2)} MB/s; ` +
+          `no-change re-run ${warmS.toFixed(2)} s (${((100 * warmS) / coldS).toFixed(1)} % of cold); ` +
+          `one edited file ${oneS.toFixed(2)} s (${oneIndexed} file re-indexed)`,
+      );
+      console.log(
+        `  index size on disk         ${(idx.sizeBytes() / 1e6).toFixed(1)} MB ${JSON.stringify(idx.stats())}`,
+      );
+      if (embedder === "lsi") {
+        const emb = lsiFor(idx, { retrain: false });
+        const queries = [
+          "parse configuration file",
+          "autodoc typehints signature",
+          "how are warnings emitted when a reference cannot be resolved",
+          'Traceback (most recent call last):\n  File "sphinx/ext/autodoc/__init__.py", line 10, in format_signature\nTypeError: unhashable type',
+          "build html output",
+          "LaTeX writer table",
+        ];
+        for (const mode of ["lexical", "semantic", "hybrid"] as const) {
+          const times: number[] = [];
+          for (let r = 0; r < 5; r++)
+            for (const q of queries) {
+              const t = performance.now();
+              await searchIndex(idx, q, { k: 10, mode, granularity: "chunk", embedder: emb });
+              times.push(performance.now() - t);
+            }
+          console.log(
+            `  query ${mode.padEnd(9)}            p50 ${pct(times, 50).toFixed(1)} ms  p95 ${pct(times, 95).toFixed(1)} ms`,
+          );
+        }
+        vectorStores(idx);
+      }
+      idx.close();
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<void> {
+  await speed();
+  await locdev();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv[2] === "locdev") await locdev();
+  else await run();
+}

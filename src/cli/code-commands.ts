@@ -1,0 +1,205 @@
+/**
+ * `repowright index <path>` (progress bar on stderr) and `repowright search "<query>" --repo <path>`.
+ * Both run in-process against the same code service the MCP tools use.
+ */
+import { watch } from "node:fs";
+import { type Command, Option } from "commander";
+import { loadConfig } from "../core/config.js";
+import { AppError, isToolError } from "../core/errors.js";
+import { createCodeService } from "../toolsets/code/service.js";
+import type { CliIo } from "./program.js";
+
+function bar(done: number, total: number, width = 30): string {
+  const f = total > 0 ? Math.min(1, done / total) : 0;
+  const n = Math.round(f * width);
+  return `[${"#".repeat(n)}${".".repeat(width - n)}] ${(f * 100).toFixed(0).padStart(3)}%`;
+}
+
+/** Runs `fn`, turning a ToolError (bad path, not indexed, ...) into the CLI's one-line user error. */
+async function userErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isToolError(err)) throw new AppError(`code_${err.type}`, err.message);
+    throw err;
+  }
+}
+
+/** Re-runs the (incremental) index after changes settle, until SIGINT/SIGTERM. */
+async function watchAndReindex(
+  service: ReturnType<typeof createCodeService>,
+  root: string,
+  embedder: "configured" | "lsi" | "none",
+  out: (s: string) => void,
+): Promise<void> {
+  out(`watching ${root} (Ctrl-C to stop)`);
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const watcher = watch(root, { recursive: true }, (_event, file) => {
+    if (file && /(^|[\\/])\.git([\\/]|$)/.test(file)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running.then(async () => {
+        try {
+          const r = await service.index(root, { embedder });
+          if (r.files_indexed || r.files_deleted)
+            out(
+              `re-indexed ${r.files_indexed} changed, ${r.files_deleted} removed in ${(r.duration_ms / 1000).toFixed(1)} s`,
+            );
+        } catch (err) {
+          out(`re-index failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
+    }, 500);
+  });
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  watcher.close();
+  clearTimeout(timer);
+  await running;
+}
+
+export function registerCodeCommands(program: Command, io: CliIo): void {
+  const out = (s: string) => io.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
+
+  program
+    .command("index")
+    .description("Index (or refresh) a local repository for code search.")
+    .argument("<path>", "repository directory")
+    .addOption(
+      new Option("--embedder <kind>", "vectors: configured, lsi or none").choices([
+        "configured",
+        "lsi",
+        "none",
+      ]),
+    )
+    .option("--json", "print the report as JSON")
+    .option("--watch", "keep running and re-index (incrementally) when files change")
+    .action(
+      async (
+        path: string,
+        opts: { embedder?: "configured" | "lsi" | "none"; json?: boolean; watch?: boolean },
+      ) => {
+        const config = loadConfig({ env: io.env });
+        const service = createCodeService(config);
+        const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
+        let lastLine = "";
+        try {
+          const report = await userErrors(() =>
+            service.index(path, {
+              embedder: opts.embedder ?? "configured",
+              onProgress: (p) => {
+                const msg = p.message
+                  ? ` ${p.message.length > 50 ? `…${p.message.slice(-49)}` : p.message}`
+                  : "";
+                const line =
+                  p.phase === "walk"
+                    ? "walking the tree…"
+                    : `${p.phase.padEnd(5)} ${bar(p.done, p.total)} ${p.done}/${p.total}${msg}`;
+                if (tty) io.stderr.write(`\r\x1b[2K${line}`);
+                else if (line.slice(0, 20) !== lastLine.slice(0, 20)) io.stderr.write(`${line}\n`);
+                lastLine = line;
+              },
+            }),
+          );
+          if (tty) io.stderr.write("\r\x1b[2K");
+          if (opts.json) out(JSON.stringify(report, null, 2));
+          else {
+            const skipped = Object.entries(report.skipped_reasons)
+              .map(([r, n]) => `${n} ${r}`)
+              .join(", ");
+            out(
+              `indexed ${report.root}: ${report.files_indexed} files (re)indexed, ${report.files_unchanged} unchanged, ` +
+                `${report.files_deleted} removed, ${report.files_skipped} skipped${skipped ? ` (${skipped})` : ""}; ` +
+                `${report.chunks_added} chunks, ${report.vectors_embedded} vectors (${report.embedder}) in ${(report.duration_ms / 1000).toFixed(1)} s`,
+            );
+          }
+          if (opts.watch) await watchAndReindex(service, report.root, opts.embedder ?? "configured", out);
+        } finally {
+          service.close();
+        }
+      },
+    );
+
+  program
+    .command("search")
+    .description("Search an indexed repository (keywords, a symbol, a question or a whole issue).")
+    .argument("<query>", "what to find")
+    .requiredOption("--repo <path>", "repository directory (indexed with `repowright index`)")
+    .option("--k <n>", "number of results", (v) => Number.parseInt(v, 10), 10)
+    .addOption(
+      new Option("--mode <mode>", "lexical, semantic or hybrid")
+        .choices(["lexical", "semantic", "hybrid"])
+        .default("hybrid"),
+    )
+    .addOption(new Option("--granularity <g>", "chunk or file").choices(["chunk", "file"]).default("chunk"))
+    .option("--path <glob...>", "only files matching these globs")
+    .option("--lang <language...>", "only these languages")
+    .option(
+      "--json",
+      "print JSON: { results: [{ path, start_line, end_line, symbol, kind, score, snippet }] }",
+    )
+    .action(
+      async (
+        query: string,
+        opts: {
+          repo: string;
+          k: number;
+          mode: "lexical" | "semantic" | "hybrid";
+          granularity: "chunk" | "file";
+          path?: string[];
+          lang?: string[];
+          json?: boolean;
+        },
+      ) => {
+        if (!Number.isInteger(opts.k) || opts.k < 1 || opts.k > 200)
+          throw new AppError("bad_arguments", "--k must be an integer from 1 to 200");
+        if (query.length > 100_000)
+          throw new AppError("bad_arguments", "the query is longer than 100000 characters");
+        const config = loadConfig({ env: io.env });
+        const service = createCodeService(config);
+        try {
+          const { results } = await userErrors(() =>
+            service.search(opts.repo, query, {
+              k: opts.k,
+              mode: opts.mode,
+              granularity: opts.granularity,
+              paths: opts.path,
+              languages: opts.lang,
+            }),
+          );
+          if (opts.json) {
+            out(
+              JSON.stringify(
+                {
+                  results: results.map((r) => ({
+                    path: r.path,
+                    start_line: r.start_line,
+                    end_line: r.end_line,
+                    symbol: r.symbol,
+                    kind: r.kind,
+                    score: r.score,
+                    snippet: r.snippet,
+                  })),
+                },
+                null,
+                2,
+              ),
+            );
+            return;
+          }
+          if (results.length === 0) out("no results");
+          for (const r of results) {
+            out(
+              `${r.path}:${r.start_line}-${r.end_line}  ${r.symbol ? `${r.symbol} ` : ""}(${r.kind})  ${r.score}`,
+            );
+            for (const line of r.snippet.split("\n").slice(0, 4)) out(`    ${line}`);
+          }
+        } finally {
+          service.close();
+        }
+      },
+    );
+}

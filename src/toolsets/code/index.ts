@@ -1,0 +1,307 @@
+/**
+ * The code toolset: index a local repository (AST-aware chunks, BM25, vectors) and find the code that
+ * matters — by keywords, by meaning, or with a whole issue as the query.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { z } from "zod";
+import { notFoundError, validationError } from "../../core/errors.js";
+import { defineTool, defineToolset, type Tool } from "../../mcp/tool.js";
+import { type CodeService, createCodeService } from "./service.js";
+
+const RO = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+} as const;
+
+const repoPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .describe("Local directory of the repository (absolute, or relative to the server's working directory).");
+
+const MAX_QUERY_CHARS = 100_000;
+
+const hitSchema = z.object({
+  path: z.string().describe("Path relative to the repository root."),
+  start_line: z.number().describe("First line (1-based)."),
+  end_line: z.number().describe("Last line (inclusive)."),
+  symbol: z
+    .string()
+    .describe("Qualified name of the definition, or the markdown heading; empty for plain blocks."),
+  kind: z
+    .string()
+    .describe("function, method, class, ..., block, section, lines; `file` for file granularity."),
+  language: z.string().describe("Language of the file."),
+  score: z.number().describe("Relevance score (only comparable within one result list)."),
+  snippet: z.string().describe("The first lines of the chunk."),
+  chunk_id: z.number().describe("Id for get_code_chunk."),
+});
+
+export const indexRepositoryTool = defineTool({
+  name: "index_repository",
+  title: "Index a repository",
+  description:
+    "Index (or refresh) a local repository for search_codebase and find_symbol. Incremental: only files whose content changed are re-read; deleted and renamed files are dropped. Sends progress notifications. The index lives in the data dir, never in the repository.",
+  input: z.object({
+    path: repoPath,
+    embedder: z
+      .enum(["configured", "lsi", "none"])
+      .default("configured")
+      .describe(
+        "Vectors for semantic search: the configured embedder (REPOWRIGHT_EMBEDDER), the offline LSI model, or none.",
+      ),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  timeoutMs: 3_600_000,
+  async handler(input, ctx) {
+    const service = ctx.deps as CodeService;
+    // MCP progress must only grow: the embedding phase continues where the file phase ended.
+    let offset = 0;
+    let last = -1;
+    let phase = "";
+    return service.index(input.path, {
+      embedder: input.embedder,
+      signal: ctx.signal,
+      onProgress: async (p) => {
+        if (p.phase !== phase) {
+          if (phase) offset = Math.max(last, 0);
+          phase = p.phase;
+        }
+        const progress = offset + p.done;
+        if (progress <= last) return;
+        last = progress;
+        await ctx.progress({
+          progress,
+          total: p.total ? offset + p.total : undefined,
+          message: `${p.phase}: ${p.message ?? ""}`.trim(),
+        });
+      },
+    });
+  },
+});
+
+export const indexStatusTool = defineTool({
+  name: "index_status",
+  title: "Index status",
+  description:
+    "Whether a repository is indexed, when, how big the index is, which embedder made its vectors, and which files were skipped with their reasons.",
+  input: z.object({
+    path: repoPath,
+    skipped_limit: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(50)
+      .describe("How many skipped files to list."),
+  }),
+  annotations: RO,
+  async handler(input, ctx) {
+    const service = ctx.deps as CodeService;
+    const root = service.resolveRoot(input.path);
+    const idx = service.open(root);
+    if (!idx || idx.meta("indexed_at") === undefined) return { root, indexed: false };
+    return {
+      root,
+      indexed: true,
+      indexed_at: idx.meta("indexed_at"),
+      embedder: idx.meta("embedder") ?? "none",
+      ...idx.stats(),
+      index_bytes: idx.sizeBytes(),
+      index_location: idx.location,
+      skipped_count: idx.skippedCount(),
+      skipped: idx.skipped(input.skipped_limit),
+    };
+  },
+});
+
+export const searchCodebaseTool = defineTool({
+  name: "search_codebase",
+  title: "Search a local codebase",
+  description:
+    "Find the code that matters in an indexed local repository: keywords, a symbol name, a question, or a whole issue with its stack trace (paths, symbols and frames in it are weighted). mode: lexical (BM25), semantic (vectors) or hybrid (both, fused). granularity file answers 'which files'.",
+  input: z.object({
+    path: repoPath,
+    query: z
+      .string()
+      .min(1)
+      .max(MAX_QUERY_CHARS)
+      .describe(
+        `What to find: words, identifiers, a question or an issue text (at most ${MAX_QUERY_CHARS} characters).`,
+      ),
+    k: z.number().int().min(1).max(200).default(10).describe("How many results."),
+    mode: z
+      .enum(["lexical", "semantic", "hybrid"])
+      .default("hybrid")
+      .describe("Ranking: lexical, semantic or hybrid."),
+    granularity: z
+      .enum(["chunk", "file"])
+      .default("chunk")
+      .describe("chunk: functions/classes/blocks; file: one result per file."),
+    paths: z
+      .array(z.string().min(1).max(512).describe("Glob, e.g. `src/**/*.ts`."))
+      .max(50)
+      .optional()
+      .describe("Only files matching one of these globs."),
+    languages: z
+      .array(z.string().min(1).max(32).describe("Language, e.g. python."))
+      .max(30)
+      .optional()
+      .describe("Only files in these languages."),
+  }),
+  output: z.object({ results: z.array(hitSchema).describe("Best first.") }),
+  annotations: RO,
+  async handler(input, ctx) {
+    const service = ctx.deps as CodeService;
+    const { results } = await service.search(input.path, input.query, {
+      k: input.k,
+      mode: input.mode,
+      granularity: input.granularity,
+      paths: input.paths,
+      languages: input.languages,
+      signal: ctx.signal,
+    });
+    return { results };
+  },
+});
+
+export const findSymbolTool = defineTool({
+  name: "find_symbol",
+  title: "Find a symbol's definitions",
+  description:
+    "Definitions (functions, methods, classes, types, ...) whose name equals the given name, or starts with it when prefix is true; case-insensitive.",
+  input: z.object({
+    path: repoPath,
+    name: z.string().min(1).max(256).describe("Symbol name, e.g. `createSession` or `Dataset.to_zarr`."),
+    prefix: z.boolean().default(false).describe("Match names that start with `name`."),
+    kind: z.string().max(32).optional().describe("Only this kind (function, method, class, ...)."),
+    limit: z.number().int().min(1).max(500).default(50).describe("Most definitions to return."),
+  }),
+  annotations: RO,
+  async handler(input, ctx) {
+    const service = ctx.deps as CodeService;
+    const idx = service.require(input.path);
+    const qualified = input.name.includes(".") ? input.name.toLowerCase() : undefined;
+    const short = input.name.slice(input.name.lastIndexOf(".") + 1).toLowerCase();
+    const rows = idx
+      .chunksByName(short, input.prefix, input.limit * 4)
+      .filter((c) => !input.kind || c.kind === input.kind)
+      .filter((c) => !qualified || c.symbol.toLowerCase().endsWith(qualified) || input.prefix)
+      .slice(0, input.limit);
+    return {
+      definitions: rows.map((c) => ({
+        symbol: c.symbol,
+        kind: c.kind,
+        path: c.path,
+        start_line: c.startLine,
+        end_line: c.endLine,
+        signature:
+          c.text
+            .split("\n")
+            .find((l) => l.trim() && !l.trim().startsWith("@"))
+            ?.trim() ?? "",
+        chunk_id: c.id,
+      })),
+    };
+  },
+});
+
+export const getCodeChunkTool = defineTool({
+  name: "get_code_chunk",
+  title: "Get a code chunk",
+  description: "The full text of one chunk returned by search_codebase (by chunk_id), with its location.",
+  input: z.object({
+    path: repoPath,
+    chunk_id: z.number().int().min(1).describe("chunk_id from search_codebase or find_symbol."),
+  }),
+  annotations: RO,
+  async handler(input, ctx) {
+    const service = ctx.deps as CodeService;
+    const idx = service.require(input.path);
+    const [c] = idx.chunks([input.chunk_id]);
+    if (!c)
+      throw notFoundError(
+        `no chunk ${input.chunk_id} in this index (it may have been re-indexed: search again)`,
+      );
+    return {
+      path: c.path,
+      start_line: c.startLine,
+      end_line: c.endLine,
+      symbol: c.symbol,
+      kind: c.kind,
+      language: c.lang,
+      text: c.text,
+    };
+  },
+});
+
+const MAX_RANGE_LINES = 2000;
+
+export const readFileRangeTool = defineTool({
+  name: "read_file_range",
+  title: "Read lines of a file",
+  description: `Lines start_line..end_line (1-based, inclusive, at most ${MAX_RANGE_LINES}) of a text file inside the repository, read from disk now.`,
+  input: z.object({
+    path: repoPath,
+    file: z.string().min(1).max(4096).describe("File path relative to the repository root."),
+    start_line: z.number().int().min(1).default(1).describe("First line (1-based)."),
+    end_line: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(`Last line (inclusive); default start_line + ${MAX_RANGE_LINES - 1}.`),
+  }),
+  annotations: RO,
+  async handler(input, ctx) {
+    const service = ctx.deps as CodeService;
+    const root = service.resolveRoot(input.path);
+    const abs = resolve(root, input.file);
+    const rel = relative(root, abs);
+    if (rel.startsWith("..") || rel === "" || resolve(root, rel) !== abs)
+      throw validationError(`${input.file} is outside the repository ${root}`);
+    let st: import("node:fs").Stats;
+    try {
+      st = await stat(abs);
+    } catch {
+      throw notFoundError(`no such file in ${root}: ${rel}`);
+    }
+    if (!st.isFile()) throw validationError(`${rel} is not a file`);
+    if (st.size > 64 * 1024 * 1024) throw validationError(`${rel} is ${st.size} bytes; too big to read here`);
+    const buf = await readFile(join(root, rel));
+    if (buf.subarray(0, 8192).includes(0))
+      throw validationError(`${rel} is not a text file (binary content)`);
+    const end = input.end_line ?? input.start_line + MAX_RANGE_LINES - 1;
+    if (end < input.start_line) throw validationError("end_line must be >= start_line");
+    if (end - input.start_line + 1 > MAX_RANGE_LINES)
+      throw validationError(`at most ${MAX_RANGE_LINES} lines per call; narrow the range`);
+    const lines = buf.toString("utf8").split(/\r?\n/);
+    const slice = lines.slice(input.start_line - 1, end);
+    return {
+      file: rel.split("\\").join("/"),
+      start_line: input.start_line,
+      end_line: input.start_line + Math.max(0, slice.length - 1),
+      total_lines: lines.length,
+      text: slice.join("\n"),
+    };
+  },
+});
+
+export const codeToolset = defineToolset<CodeService>({
+  name: "code",
+  description:
+    "Index a local repository and find the code that matters: lexical, semantic and hybrid search.",
+  tools: [
+    indexRepositoryTool,
+    indexStatusTool,
+    searchCodebaseTool,
+    findSymbolTool,
+    getCodeChunkTool,
+    readFileRangeTool,
+  ] as unknown as Tool<z.ZodObject<z.ZodRawShape>, CodeService>[],
+  init: (services) => createCodeService(services.config),
+  close: (service) => service.close(),
+});

@@ -1,0 +1,222 @@
+/**
+ * Building and refreshing an index: walk, compare with what the index holds (size+mtime, then content
+ * hash), chunk and tokenize only what changed, write in small all-or-nothing batches, delete what is gone,
+ * then embed the chunks that have no vector yet.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { chunkFile } from "./chunker.js";
+import { type Embedder, embeddingText, lsiFor } from "./embedders.js";
+import { detectLanguage } from "./languages.js";
+import type { CodeIndex, FileUpdate } from "./store.js";
+import { pathTokens, termCounts, tokenize } from "./tokenize.js";
+import { skipByContent, walkRepository } from "./walk.js";
+
+export interface IndexProgress {
+  phase: "walk" | "index" | "embed";
+  done: number;
+  total: number;
+  message?: string;
+}
+
+export interface IndexOptions {
+  maxFileBytes: number;
+  /** "lsi" trains and uses the repository's own model; an Embedder instance is used as given; none skips. */
+  embedder: "lsi" | "none" | Embedder;
+  signal?: AbortSignal;
+  onProgress?: (p: IndexProgress) => void | Promise<void>;
+  /** Files per transaction. */
+  batchFiles?: number;
+}
+
+export interface IndexReport {
+  root: string;
+  files_seen: number;
+  files_indexed: number;
+  files_unchanged: number;
+  files_deleted: number;
+  files_skipped: number;
+  skipped_reasons: Record<string, number>;
+  chunks_added: number;
+  bytes_read: number;
+  vectors_embedded: number;
+  embedder: string;
+  duration_ms: number;
+}
+
+const SYMBOL_WEIGHT = 4;
+const PATH_WEIGHT = 2;
+
+/** Weighted terms of one chunk: code and context, plus its symbol and its file's path as boosted fields. */
+export function chunkTerms(path: string, c: { context: string; text: string; symbol: string }) {
+  const terms = termCounts(tokenize(`${c.context}\n${c.text}`));
+  if (c.symbol) termCounts(tokenize(c.symbol), terms, SYMBOL_WEIGHT);
+  termCounts(pathTokens(path), terms, PATH_WEIGHT);
+  return terms;
+}
+
+export async function indexRepository(index: CodeIndex, options: IndexOptions): Promise<IndexReport> {
+  const started = Date.now();
+  const root = index.root;
+  const report = async (p: IndexProgress) => {
+    if (options.signal?.aborted) throw options.signal.reason;
+    await options.onProgress?.(p);
+  };
+  await report({ phase: "walk", done: 0, total: 0, message: "walking" });
+  const walk = await walkRepository(root, { maxFileBytes: options.maxFileBytes, signal: options.signal });
+  const known = index.files();
+  const seen = new Set<string>();
+  const skipped = [...walk.skipped];
+  let updates: FileUpdate[] = [];
+  let deletes: string[] = [];
+  let touches: { path: string; mtime: number }[] = [];
+  let pendingBytes = 0;
+  const stats = { indexed: 0, unchanged: 0, chunks: 0, bytes: 0 };
+  const batchFiles = options.batchFiles ?? 64;
+  const flush = () => {
+    if (updates.length || deletes.length || touches.length) index.applyFiles(updates, deletes, touches);
+    updates = [];
+    deletes = [];
+    touches = [];
+    pendingBytes = 0;
+  };
+  const total = walk.files.length;
+  let done = 0;
+  let lastReport = 0;
+  for (const f of walk.files) {
+    done++;
+    if (Date.now() - lastReport > 200) {
+      lastReport = Date.now();
+      await report({ phase: "index", done, total, message: f.path });
+    }
+    const prev = known.get(f.path);
+    if (prev && prev.size === f.size && prev.mtime === f.mtimeMs) {
+      seen.add(f.path);
+      stats.unchanged++;
+      continue;
+    }
+    let buf: Buffer;
+    try {
+      buf = await readFile(f.abs);
+    } catch (err) {
+      skipped.push({ path: f.path, reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? "error"}` });
+      continue;
+    }
+    stats.bytes += buf.length;
+    const reason = skipByContent(buf);
+    if (reason) {
+      skipped.push({ path: f.path, reason });
+      continue;
+    }
+    seen.add(f.path);
+    const hash = createHash("sha256").update(buf).digest("hex").slice(0, 32);
+    if (prev && prev.hash === hash) {
+      touches.push({ path: f.path, mtime: f.mtimeMs });
+      stats.unchanged++;
+      continue;
+    }
+    const text = buf.toString("utf8");
+    const lang = detectLanguage(f.path, text.slice(0, 200).split("\n", 1)[0]);
+    const chunks = await chunkFile(f.path, lang, text);
+    updates.push({
+      path: f.path,
+      hash,
+      size: f.size,
+      mtime: f.mtimeMs,
+      lang,
+      chunks: chunks.map((c) => ({ ...c, terms: chunkTerms(f.path, c) })),
+    });
+    stats.indexed++;
+    stats.chunks += chunks.length;
+    pendingBytes += buf.length;
+    if (updates.length >= batchFiles || pendingBytes > 4_000_000) flush();
+  }
+  for (const path of known.keys()) if (!seen.has(path)) deletes.push(path);
+  const deleted = deletes.length;
+  flush();
+  index.setSkipped(skipped);
+  index.setMeta("indexed_at", new Date().toISOString());
+
+  let embedded = 0;
+  let embedderId = "none";
+  if (options.embedder !== "none") {
+    let embedder: Embedder | undefined;
+    if (options.embedder === "lsi") {
+      const trained = Number(index.meta("lsi_trained_chunks") ?? "0");
+      const now = index.stats().chunks;
+      const changed = stats.chunks + deleted * 4;
+      const retrain = trained === 0 || changed > 0.2 * Math.max(trained, now);
+      await report({
+        phase: "embed",
+        done: 0,
+        total: 1,
+        message: retrain ? "training LSI model" : "loading LSI model",
+      });
+      embedder = lsiFor(index, { retrain });
+      if (retrain) index.clearVectors();
+    } else embedder = options.embedder;
+    if (embedder) {
+      embedderId = embedder.id;
+      if (index.meta("vector_space") !== embedder.id) {
+        index.clearVectors();
+        index.setMeta("vector_space", embedder.id);
+      }
+      embedded = await embedMissing(index, embedder, report, options.signal);
+    }
+  }
+  index.setMeta("embedder", embedderId);
+  const reasons: Record<string, number> = {};
+  for (const s of skipped) {
+    const key = s.reason.split(":")[0] ?? s.reason;
+    reasons[key] = (reasons[key] ?? 0) + 1;
+  }
+  return {
+    root,
+    files_seen: total,
+    files_indexed: stats.indexed,
+    files_unchanged: stats.unchanged,
+    files_deleted: deleted,
+    files_skipped: skipped.length,
+    skipped_reasons: reasons,
+    chunks_added: stats.chunks,
+    bytes_read: stats.bytes,
+    vectors_embedded: embedded,
+    embedder: embedderId,
+    duration_ms: Date.now() - started,
+  };
+}
+
+async function embedMissing(
+  index: CodeIndex,
+  embedder: Embedder,
+  report: (p: IndexProgress) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<number> {
+  const totalMissing = index.stats().chunks - index.stats().vectors;
+  let done = 0;
+  for (;;) {
+    const batch = index.chunksWithoutVector(embedder.cheap ? 2000 : 256);
+    if (batch.length === 0) break;
+    const vectors: { chunkId: number; vec: Float32Array }[] = [];
+    const todo: typeof batch = [];
+    for (const c of batch) {
+      const cached = embedder.cheap ? undefined : index.cachedEmbedding(`${embedder.id}:${c.hash}`);
+      if (cached) vectors.push({ chunkId: c.id, vec: cached });
+      else todo.push(c);
+    }
+    if (todo.length) {
+      const vecs = await embedder.embed(
+        todo.map((c) => embeddingText(c)),
+        signal,
+      );
+      for (const [i, c] of todo.entries()) vectors.push({ chunkId: c.id, vec: vecs[i]! });
+      if (!embedder.cheap)
+        index.cacheEmbeddings(todo.map((c, i) => ({ key: `${embedder.id}:${c.hash}`, vec: vecs[i]! })));
+    }
+    index.putVectors(vectors);
+    done += batch.length;
+    await report({ phase: "embed", done, total: totalMissing, message: `embedding (${embedder.id})` });
+  }
+  if (done > 0) index.setMeta("vectors_generation", String(Date.now()));
+  return done;
+}

@@ -1,0 +1,125 @@
+/**
+ * The long-lived side of the code toolset: open indexes by repository root, one index run per repository
+ * at a time, and the embedder each search uses. Shared by the MCP tools and the CLI.
+ */
+import { realpathSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Config } from "../../core/config.js";
+import { conflictError, notFoundError, validationError } from "../../core/errors.js";
+import { type Embedder, externalEmbedder, lsiFor } from "./embedders.js";
+import { type IndexProgress, type IndexReport, indexRepository } from "./indexer.js";
+import { type Granularity, type SearchHit, type SearchMode, searchIndex } from "./search.js";
+import { type CodeIndex, openSqliteIndex } from "./store.js";
+
+export interface CodeService {
+  resolveRoot(path: string): string;
+  open(root: string): CodeIndex | undefined;
+  index(
+    path: string,
+    options: {
+      embedder?: "lsi" | "none" | "configured";
+      signal?: AbortSignal;
+      onProgress?: (p: IndexProgress) => void | Promise<void>;
+    },
+  ): Promise<IndexReport>;
+  search(
+    path: string,
+    query: string,
+    options: {
+      k: number;
+      mode: SearchMode;
+      granularity: Granularity;
+      paths?: string[];
+      languages?: string[];
+      signal?: AbortSignal;
+    },
+  ): Promise<{ index: CodeIndex; results: SearchHit[] }>;
+  /** The index of `path`, or a not_found error telling how to build it. */
+  require(path: string): CodeIndex;
+  close(): void;
+}
+
+export function createCodeService(config: Readonly<Config>, fetchImpl?: typeof fetch): CodeService {
+  const open = new Map<string, CodeIndex>();
+  const running = new Set<string>();
+  const home = config.core.home;
+
+  const resolveRoot = (path: string): string => {
+    if (!path.trim()) throw validationError("path is empty: give the repository's directory");
+    const abs = resolve(path);
+    let st: import("node:fs").Stats;
+    try {
+      st = statSync(abs);
+    } catch {
+      throw notFoundError(`no such directory: ${abs}`);
+    }
+    if (!st.isDirectory())
+      throw validationError(`${abs} is a file, not a directory: give the repository's root`);
+    return realpathSync(abs);
+  };
+
+  const get = (root: string, create: boolean): CodeIndex | undefined => {
+    let idx = open.get(root);
+    if (!idx) {
+      idx = openSqliteIndex(home, root, { create });
+      if (idx) open.set(root, idx);
+    }
+    return idx;
+  };
+
+  const service: CodeService = {
+    resolveRoot,
+    open: (root) => get(root, false),
+    require(path) {
+      const root = resolveRoot(path);
+      const idx = get(root, false);
+      if (!idx || idx.meta("indexed_at") === undefined)
+        throw notFoundError(
+          `${root} is not indexed yet: run index_repository (CLI: repowright index ${root}) first`,
+        );
+      return idx;
+    },
+    async index(path, options) {
+      const root = resolveRoot(path);
+      if (running.has(root)) throw conflictError(`an index run on ${root} is already in progress`);
+      running.add(root);
+      try {
+        const idx = get(root, true)!;
+        const choice = options.embedder ?? "configured";
+        let embedder: "lsi" | "none" | Embedder;
+        if (choice === "configured") {
+          embedder =
+            config.code.embedder === "lsi" || config.code.embedder === "none"
+              ? config.code.embedder
+              : (externalEmbedder(config.code, fetchImpl) ?? "none");
+        } else embedder = choice;
+        return await indexRepository(idx, {
+          maxFileBytes: config.code.maxFileBytes,
+          embedder,
+          signal: options.signal,
+          onProgress: options.onProgress,
+        });
+      } finally {
+        running.delete(root);
+      }
+    },
+    async search(path, query, options) {
+      const idx = service.require(path);
+      const space = idx.meta("vector_space");
+      let embedder: Embedder | undefined;
+      if (space?.startsWith("lsi:")) embedder = lsiFor(idx, { retrain: false });
+      else if (space) embedder = externalEmbedder(config.code, fetchImpl);
+      if (options.mode === "semantic" && !embedder)
+        throw validationError(
+          "this index has no vectors: re-index with an embedder (REPOWRIGHT_EMBEDDER=lsi or openai), or use mode lexical",
+        );
+      const results = await searchIndex(idx, query, { ...options, embedder });
+      return { index: idx, results };
+    },
+    close() {
+      for (const idx of open.values()) idx.close();
+      open.clear();
+    },
+  };
+  return service;
+}

@@ -1,0 +1,472 @@
+/**
+ * The code index behind one interface (CodeIndex), implemented on one SQLite file per repository under the
+ * data dir. Lexical postings, chunk metadata, vectors and the embedding cache all live in that file, and
+ * every file's update is one transaction: an index killed half-way keeps whole files only, and the next
+ * run continues from the content hashes.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+
+export interface FileRow {
+  id: number;
+  path: string;
+  hash: string;
+  size: number;
+  mtime: number;
+  lang: string;
+  chunks: number;
+}
+
+export interface ChunkInput {
+  startLine: number;
+  endLine: number;
+  kind: string;
+  symbol: string;
+  name: string;
+  context: string;
+  text: string;
+  hash: string;
+  /** Weighted term frequencies. */
+  terms: Map<string, number>;
+}
+
+export interface ChunkRow {
+  id: number;
+  fileId: number;
+  path: string;
+  lang: string;
+  startLine: number;
+  endLine: number;
+  kind: string;
+  symbol: string;
+  hash: string;
+  text: string;
+  context: string;
+}
+
+export interface Posting {
+  chunkId: number;
+  tf: number;
+}
+
+export interface FileUpdate {
+  path: string;
+  hash: string;
+  size: number;
+  mtime: number;
+  lang: string;
+  chunks: ChunkInput[];
+}
+
+/** Chunk-level arrays for scoring, indexed by chunk id. */
+export interface ChunkTable {
+  generation: number;
+  maxId: number;
+  fileOf: Int32Array;
+  len: Float32Array;
+  count: number;
+  avgLen: number;
+  files: Map<number, { path: string; lang: string }>;
+}
+
+/** Everything the indexer and the searcher need from an index store. */
+export interface CodeIndex {
+  readonly root: string;
+  readonly location: string;
+  files(): Map<string, FileRow>;
+  applyFiles(updates: FileUpdate[], deletes: string[], touches: { path: string; mtime: number }[]): void;
+  setSkipped(skipped: { path: string; reason: string }[]): void;
+  skipped(limit: number): { path: string; reason: string }[];
+  skippedCount(): number;
+  meta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+  chunkTable(): ChunkTable;
+  term(term: string): { id: number; df: number } | undefined;
+  postings(termId: number): Posting[];
+  chunks(ids: readonly number[]): ChunkRow[];
+  chunksByName(nameLc: string, prefix: boolean, limit: number): ChunkRow[];
+  chunksOfFile(path: string): ChunkRow[];
+  /** Chunk id and content hash of chunks that have no vector for `embedder` yet. */
+  chunksWithoutVector(
+    limit: number,
+  ): { id: number; hash: string; text: string; context: string; path: string }[];
+  allChunkTexts(): Iterable<{ id: number; text: string; context: string; path: string }>;
+  putVectors(rows: { chunkId: number; vec: Float32Array }[]): void;
+  clearVectors(): void;
+  vectors(): { ids: Int32Array; dim: number; data: Float32Array };
+  cachedEmbedding(key: string): Float32Array | undefined;
+  cacheEmbeddings(rows: { key: string; vec: Float32Array }[]): void;
+  putBlob(key: string, data: Buffer): void;
+  blob(key: string): Buffer | undefined;
+  sizeBytes(): number;
+  stats(): { files: number; chunks: number; terms: number; vectors: number };
+  close(): void;
+}
+
+const SCHEMA_VERSION = 2;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, hash TEXT NOT NULL,
+  size INTEGER NOT NULL, mtime REAL NOT NULL, lang TEXT NOT NULL, chunks INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, start_line INTEGER NOT NULL,
+  end_line INTEGER NOT NULL, kind TEXT NOT NULL, symbol TEXT NOT NULL, name_lc TEXT NOT NULL, hash TEXT NOT NULL,
+  len REAL NOT NULL, text TEXT NOT NULL, context TEXT NOT NULL, term_ids BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
+CREATE INDEX IF NOT EXISTS chunks_name ON chunks(name_lc) WHERE name_lc <> '';
+CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, df INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS postings (term_id INTEGER NOT NULL, chunk_id INTEGER NOT NULL, tf REAL NOT NULL,
+  PRIMARY KEY (term_id, chunk_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vectors (chunk_id INTEGER PRIMARY KEY, vec BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS embed_cache (key TEXT PRIMARY KEY, vec BLOB NOT NULL);
+`;
+
+/** Where the index of `root` lives: never inside the repository. */
+export function indexLocation(home: string, root: string): string {
+  const key = createHash("sha256").update(root).digest("hex").slice(0, 16);
+  return join(home, "code", `${key}.sqlite`);
+}
+
+const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+const fromBlob = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+export function openSqliteIndex(
+  home: string,
+  root: string,
+  options: { create: boolean },
+): CodeIndex | undefined {
+  const location = indexLocation(home, root);
+  if (!options.create) {
+    try {
+      statSync(location);
+    } catch {
+      return undefined;
+    }
+  }
+  mkdirSync(join(home, "code"), { recursive: true });
+  const db = new Database(location);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 10000");
+  // Postings arrive in chunk order but live in term order: a larger page cache saves most re-reads.
+  db.pragma("cache_size = -131072");
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version !== SCHEMA_VERSION) {
+    // An index is a cache of the repository: an older layout is dropped and rebuilt, never migrated.
+    db.exec(
+      "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS blobs; DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS skipped; DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS terms; DROP TABLE IF EXISTS postings; DROP TABLE IF EXISTS vectors; DROP TABLE IF EXISTS embed_cache;",
+    );
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }
+  db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('root', ?)").run(root);
+
+  const q = {
+    meta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
+    setMeta: db.prepare(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    ),
+    fileByPath: db.prepare<[string], { id: number }>("SELECT id FROM files WHERE path = ?"),
+    chunkTermIds: db.prepare<[number], { id: number; term_ids: Buffer }>(
+      "SELECT id, term_ids FROM chunks WHERE file_id = ?",
+    ),
+    addDf: db.prepare("UPDATE terms SET df = df + ? WHERE id = ?"),
+    delPosting: db.prepare("DELETE FROM postings WHERE term_id = ? AND chunk_id = ?"),
+    delVector: db.prepare("DELETE FROM vectors WHERE chunk_id = ?"),
+    delChunks: db.prepare("DELETE FROM chunks WHERE file_id = ?"),
+    delFile: db.prepare("DELETE FROM files WHERE id = ?"),
+    insFile: db.prepare(
+      "INSERT INTO files (path, hash, size, mtime, lang, chunks) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET hash = excluded.hash, size = excluded.size, mtime = excluded.mtime, lang = excluded.lang, chunks = excluded.chunks RETURNING id",
+    ),
+    touch: db.prepare("UPDATE files SET mtime = ? WHERE path = ?"),
+    insChunk: db.prepare(
+      "INSERT INTO chunks (file_id, start_line, end_line, kind, symbol, name_lc, hash, len, text, context, term_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    term: db.prepare<[string], { id: number; df: number }>("SELECT id, df FROM terms WHERE term = ?"),
+    insTerm: db.prepare<[string], { id: number }>(
+      "INSERT INTO terms (term, df) VALUES (?, 0) ON CONFLICT(term) DO UPDATE SET df = df RETURNING id",
+    ),
+    insPosting: db.prepare("INSERT INTO postings (term_id, chunk_id, tf) VALUES (?, ?, ?)"),
+    postings: db.prepare<[number], { chunk_id: number; tf: number }>(
+      "SELECT chunk_id, tf FROM postings WHERE term_id = ?",
+    ),
+    putVector: db.prepare("INSERT OR REPLACE INTO vectors (chunk_id, vec) VALUES (?, ?)"),
+    cache: db.prepare<[string], { vec: Buffer }>("SELECT vec FROM embed_cache WHERE key = ?"),
+    putCache: db.prepare("INSERT OR REPLACE INTO embed_cache (key, vec) VALUES (?, ?)"),
+    blob: db.prepare<[string], { data: Buffer }>("SELECT data FROM blobs WHERE key = ?"),
+    putBlob: db.prepare("INSERT OR REPLACE INTO blobs (key, data) VALUES (?, ?)"),
+  };
+
+  const CHUNK_COLS =
+    "c.id AS id, c.file_id AS fileId, f.path AS path, f.lang AS lang, c.start_line AS startLine, c.end_line AS endLine, c.kind AS kind, c.symbol AS symbol, c.hash AS hash, c.text AS text, c.context AS context";
+
+  // Term ids never change once given, so they are cached for the life of the connection; document
+  // frequencies are summed per transaction and written once per term.
+  const termIds = new Map<string, number>();
+  const termId = (term: string): number => {
+    let id = termIds.get(term);
+    if (id === undefined) {
+      id = q.insTerm.get(term)!.id;
+      termIds.set(term, id);
+    }
+    return id;
+  };
+  let dfDelta = new Map<number, number>();
+  // Many postings per statement: the per-statement overhead dominates single-row inserts.
+  const POSTINGS_PER_INSERT = 256;
+  const insPostings = db.prepare(
+    `INSERT INTO postings (term_id, chunk_id, tf) VALUES ${Array.from({ length: POSTINGS_PER_INSERT }, () => "(?, ?, ?)").join(", ")}`,
+  );
+  const pending: number[] = [];
+
+  const byName = db.prepare(
+    `SELECT ${CHUNK_COLS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.name_lc = ? AND c.name_lc <> '' ORDER BY f.path, c.start_line LIMIT ?`,
+  );
+  const byPrefix = db.prepare(
+    `SELECT ${CHUNK_COLS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.name_lc >= ? AND c.name_lc < ? AND c.name_lc <> '' ORDER BY length(c.name_lc), f.path LIMIT ?`,
+  );
+
+  const removeFile = (fileId: number) => {
+    for (const { id, term_ids } of q.chunkTermIds.all(fileId)) {
+      const ids = new Int32Array(
+        term_ids.buffer.slice(term_ids.byteOffset, term_ids.byteOffset + term_ids.byteLength),
+      );
+      for (const t of ids) {
+        q.delPosting.run(t, id);
+        dfDelta.set(t, (dfDelta.get(t) ?? 0) - 1);
+      }
+      q.delVector.run(id);
+    }
+    q.delChunks.run(fileId);
+  };
+
+  const applyFiles = db.transaction(
+    (updates: FileUpdate[], deletes: string[], touches: { path: string; mtime: number }[]) => {
+      dfDelta = new Map();
+      for (const path of deletes) {
+        const row = q.fileByPath.get(path);
+        if (!row) continue;
+        removeFile(row.id);
+        q.delFile.run(row.id);
+      }
+      for (const t of touches) q.touch.run(t.mtime, t.path);
+      for (const u of updates) {
+        const existing = q.fileByPath.get(u.path);
+        if (existing) removeFile(existing.id);
+        const { id: fileId } = q.insFile.get(u.path, u.hash, u.size, u.mtime, u.lang, u.chunks.length) as {
+          id: number;
+        };
+        for (const c of u.chunks) {
+          let len = 0;
+          for (const tf of c.terms.values()) len += tf;
+          const ids = new Int32Array(c.terms.size);
+          let i = 0;
+          for (const term of c.terms.keys()) ids[i++] = termId(term);
+          const chunkId = Number(
+            q.insChunk.run(
+              fileId,
+              c.startLine,
+              c.endLine,
+              c.kind,
+              c.symbol,
+              c.name.toLowerCase(),
+              c.hash,
+              len,
+              c.text,
+              c.context,
+              Buffer.from(ids.buffer),
+            ).lastInsertRowid,
+          );
+          i = 0;
+          for (const tf of c.terms.values()) {
+            const t = ids[i++]!;
+            pending.push(t, chunkId, tf);
+            if (pending.length === POSTINGS_PER_INSERT * 3) {
+              insPostings.run(pending);
+              pending.length = 0;
+            }
+            dfDelta.set(t, (dfDelta.get(t) ?? 0) + 1);
+          }
+        }
+      }
+      for (let k = 0; k < pending.length; k += 3)
+        q.insPosting.run(pending[k], pending[k + 1], pending[k + 2]);
+      pending.length = 0;
+      for (const [t, d] of dfDelta) if (d !== 0) q.addDf.run(d, t);
+      const gen = Number(q.meta.get("generation")?.value ?? "0") + 1;
+      q.setMeta.run("generation", String(gen));
+    },
+  );
+
+  let table: ChunkTable | undefined;
+
+  return {
+    root,
+    location,
+    files() {
+      const out = new Map<string, FileRow>();
+      for (const r of db
+        .prepare("SELECT id, path, hash, size, mtime, lang, chunks FROM files")
+        .all() as FileRow[])
+        out.set(r.path, r);
+      return out;
+    },
+    applyFiles(updates, deletes, touches) {
+      applyFiles(updates, deletes, touches);
+    },
+    setSkipped: db.transaction((skipped: { path: string; reason: string }[]) => {
+      db.prepare("DELETE FROM skipped").run();
+      const ins = db.prepare("INSERT OR REPLACE INTO skipped (path, reason) VALUES (?, ?)");
+      for (const s of skipped) ins.run(s.path, s.reason);
+    }),
+    skipped(limit) {
+      return db.prepare("SELECT path, reason FROM skipped ORDER BY path LIMIT ?").all(limit) as {
+        path: string;
+        reason: string;
+      }[];
+    },
+    skippedCount() {
+      return (db.prepare("SELECT count(*) AS n FROM skipped").get() as { n: number }).n;
+    },
+    meta(key) {
+      return q.meta.get(key)?.value;
+    },
+    setMeta(key, value) {
+      q.setMeta.run(key, value);
+    },
+    chunkTable() {
+      const generation = Number(q.meta.get("generation")?.value ?? "0");
+      if (table && table.generation === generation) return table;
+      const maxId = (db.prepare("SELECT coalesce(max(id), 0) AS m FROM chunks").get() as { m: number }).m;
+      const fileOf = new Int32Array(maxId + 1).fill(-1);
+      const len = new Float32Array(maxId + 1);
+      let count = 0;
+      let total = 0;
+      for (const r of db.prepare("SELECT id, file_id, len FROM chunks").raw().iterate() as Iterable<
+        [number, number, number]
+      >) {
+        fileOf[r[0]] = r[1];
+        len[r[0]] = r[2];
+        count++;
+        total += r[2];
+      }
+      const files = new Map<number, { path: string; lang: string }>();
+      for (const r of db.prepare("SELECT id, path, lang FROM files").all() as {
+        id: number;
+        path: string;
+        lang: string;
+      }[])
+        files.set(r.id, { path: r.path, lang: r.lang });
+      table = { generation, maxId, fileOf, len, count, avgLen: count ? total / count : 1, files };
+      return table;
+    },
+    term(term) {
+      return q.term.get(term);
+    },
+    postings(termId) {
+      return (q.postings.raw().all(termId) as unknown as [number, number][]).map(([chunkId, tf]) => ({
+        chunkId,
+        tf,
+      }));
+    },
+    chunks(ids) {
+      if (ids.length === 0) return [];
+      const rows = db
+        .prepare(
+          `SELECT ${CHUNK_COLS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN (SELECT value FROM json_each(?))`,
+        )
+        .all(JSON.stringify(ids)) as ChunkRow[];
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id)).filter((r): r is ChunkRow => r !== undefined);
+    },
+    chunksByName(nameLc, prefix, limit) {
+      // `name_lc <> ''` lets SQLite use the partial index on name_lc.
+      return (
+        prefix ? byPrefix.all(nameLc, `${nameLc}\uffff`, limit) : byName.all(nameLc, limit)
+      ) as ChunkRow[];
+    },
+    chunksOfFile(path) {
+      return db
+        .prepare(
+          `SELECT ${CHUNK_COLS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ? ORDER BY c.start_line`,
+        )
+        .all(path) as ChunkRow[];
+    },
+    chunksWithoutVector(limit) {
+      return db
+        .prepare(
+          "SELECT c.id AS id, c.hash AS hash, c.text AS text, c.context AS context, f.path AS path FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id NOT IN (SELECT chunk_id FROM vectors) LIMIT ?",
+        )
+        .all(limit) as { id: number; hash: string; text: string; context: string; path: string }[];
+    },
+    *allChunkTexts() {
+      const rows = db
+        .prepare(
+          "SELECT c.id AS id, c.text AS text, c.context AS context, f.path AS path FROM chunks c JOIN files f ON f.id = c.file_id",
+        )
+        .iterate() as Iterable<{ id: number; text: string; context: string; path: string }>;
+      yield* rows;
+    },
+    putVectors: db.transaction((rows: { chunkId: number; vec: Float32Array }[]) => {
+      for (const r of rows) q.putVector.run(r.chunkId, toBlob(r.vec));
+    }),
+    clearVectors() {
+      db.prepare("DELETE FROM vectors").run();
+    },
+    vectors() {
+      const rows = db.prepare("SELECT chunk_id, vec FROM vectors ORDER BY chunk_id").raw().all() as [
+        number,
+        Buffer,
+      ][];
+      const first = rows[0];
+      const dim = first ? first[1].byteLength / 4 : 0;
+      const ids = new Int32Array(rows.length);
+      const data = new Float32Array(rows.length * dim);
+      rows.forEach(([id, b], i) => {
+        ids[i] = id;
+        data.set(new Float32Array(b.buffer, b.byteOffset, dim), i * dim);
+      });
+      return { ids, dim, data };
+    },
+    cachedEmbedding(key) {
+      const r = q.cache.get(key);
+      return r ? fromBlob(r.vec) : undefined;
+    },
+    cacheEmbeddings: db.transaction((rows: { key: string; vec: Float32Array }[]) => {
+      for (const r of rows) q.putCache.run(r.key, toBlob(r.vec));
+    }),
+    putBlob(key, data) {
+      q.putBlob.run(key, data);
+    },
+    blob(key) {
+      return q.blob.get(key)?.data;
+    },
+    sizeBytes() {
+      let total = 0;
+      for (const suffix of ["", "-wal", "-shm"]) {
+        try {
+          total += statSync(location + suffix).size;
+        } catch {
+          // absent
+        }
+      }
+      return total;
+    },
+    stats() {
+      const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      return {
+        files: n("SELECT count(*) AS n FROM files"),
+        chunks: n("SELECT count(*) AS n FROM chunks"),
+        terms: n("SELECT count(*) AS n FROM terms WHERE df > 0"),
+        vectors: n("SELECT count(*) AS n FROM vectors"),
+      };
+    },
+    close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
+import { loadConfig } from "../../src/core/config.js";
+import { createCodeService } from "../../src/toolsets/code/service.js";
+import { makeFixtureRepo, write } from "./fixture.js";
+
+async function cli(args: string[], env: Record<string, string>) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (d) => {
+    out += d;
+  });
+  stderr.on("data", (d) => {
+    err += d;
+  });
+  const code = await runCli(["node", "repowright", ...args], { stdout, stderr, env });
+  return { code, out, err };
+}
+
+describe("repowright index / search (CLI)", () => {
+  let repo: string;
+  let home: string;
+  beforeAll(() => {
+    repo = makeFixtureRepo();
+    home = mkdtempSync(join(tmpdir(), "rw-cli-home-"));
+  });
+  afterAll(() => {
+    rmSync(repo, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("indexes with a progress bar on stderr and searches with JSON output", async () => {
+    const env = { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" };
+    const idx = await cli(["index", repo], env);
+    expect(idx.code).toBe(0);
+    expect(idx.out).toMatch(/indexed .*: 7 files \(re\)indexed/);
+    expect(idx.err).toMatch(/\[#+\.*\]/);
+    const s = await cli(["search", "createSession", "--repo", repo, "--k", "3", "--json"], env);
+    expect(s.code).toBe(0);
+    const json = JSON.parse(s.out) as { results: Record<string, unknown>[] };
+    expect(json.results.length).toBeGreaterThan(0);
+    expect(Object.keys(json.results[0]!).sort()).toEqual(
+      ["end_line", "kind", "path", "score", "snippet", "start_line", "symbol"].sort(),
+    );
+    expect(json.results[0]).toMatchObject({ path: "src/auth/session.ts", symbol: "createSession" });
+    const human = await cli(["search", "login", "--repo", repo, "--mode", "lexical"], env);
+    expect(human.out).toContain("src/auth/login.ts:");
+  });
+
+  it("fails clearly on bad input", async () => {
+    const env = { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" };
+    const missing = await cli(["index", join(repo, "nope")], env);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("no such directory");
+    const mode = await cli(["search", "x", "--repo", repo, "--mode", "fuzzy"], env);
+    expect(mode.code).not.toBe(0);
+    expect(mode.err).toContain("fuzzy");
+    const other = mkdtempSync(join(tmpdir(), "rw-unindexed-"));
+    const unindexed = await cli(["search", "x", "--repo", other], env);
+    expect(unindexed.code).toBe(2);
+    expect(unindexed.err).toContain("not indexed yet");
+    rmSync(other, { recursive: true, force: true });
+  });
+});
+
+describe("an index killed half-way", () => {
+  it("is usable after the next run, with nothing duplicated", async () => {
+    const repo = mkdtempSync(join(tmpdir(), "rw-kill-repo-"));
+    const home = mkdtempSync(join(tmpdir(), "rw-kill-home-"));
+    const fresh = mkdtempSync(join(tmpdir(), "rw-kill-fresh-"));
+    try {
+      for (let i = 0; i < 300; i++) {
+        const body = Array.from(
+          { length: 20 },
+          (_, j) =>
+            `def handler_${i}_${j}(request):\n    """Handles request kind ${j} of module ${i}."""\n    return request.value_${j} + ${i}\n`,
+        ).join("\n\n");
+        write(repo, `pkg/mod_${String(i).padStart(3, "0")}.py`, body);
+      }
+      const main = resolve(__dirname, "../../src/cli/main.ts");
+      const child = spawn(process.execPath, ["--import", "tsx", main, "index", repo, "--embedder", "lsi"], {
+        env: { ...process.env, REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const killed = await new Promise<boolean>((done) => {
+        let err = "";
+        child.stderr.on("data", (d) => {
+          err += d;
+          const m = [...err.matchAll(/ (\d+)\/300/g)].at(-1);
+          if (m && Number(m[1]) >= 100 && child.exitCode === null) child.kill("SIGKILL");
+        });
+        child.on("exit", (_code, signal) => done(signal === "SIGKILL"));
+      });
+      expect(killed).toBe(true);
+
+      const config = loadConfig({ env: { REPOWRIGHT_HOME: home } });
+      const service = createCodeService(config);
+      const partial = service.open(service.resolveRoot(repo));
+      const partialFiles = partial?.stats().files ?? 0;
+      expect(partialFiles).toBeGreaterThan(0);
+      expect(partialFiles).toBeLessThan(300);
+      const report = await service.index(repo, { embedder: "lsi" });
+      expect(report.files_unchanged).toBe(partialFiles);
+      expect(report.files_indexed).toBe(300 - partialFiles);
+      const after = service.require(repo).stats();
+      const hits = await service.search(repo, "handler_250_7", {
+        k: 3,
+        mode: "hybrid",
+        granularity: "chunk",
+      });
+      expect(hits.results[0]).toMatchObject({ path: "pkg/mod_250.py", symbol: "handler_250_7" });
+      service.close();
+
+      const clean = createCodeService(loadConfig({ env: { REPOWRIGHT_HOME: fresh } }));
+      await clean.index(repo, { embedder: "lsi" });
+      expect(after).toEqual(clean.require(repo).stats());
+      clean.close();
+    } finally {
+      for (const d of [repo, home, fresh]) rmSync(d, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
