@@ -11,7 +11,19 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 
-const OS = ["android", "darwin", "freebsd", "linux", "openbsd", "netbsd", "openharmony", "win32", "sunos", "aix", "cygwin"];
+const OS = [
+  "android",
+  "darwin",
+  "freebsd",
+  "linux",
+  "openbsd",
+  "netbsd",
+  "openharmony",
+  "win32",
+  "sunos",
+  "aix",
+  "cygwin",
+];
 const CPU = ["arm", "arm64", "x64", "ia32", "loong64", "ppc64", "riscv64", "s390x", "mips64el", "wasm32"];
 
 function platformOf(name) {
@@ -21,7 +33,11 @@ function platformOf(name) {
   const cpu = tokens.slice(o + 1).find((t) => CPU.includes(t));
   const rest = tokens.slice(o + 1).join("-");
   const libc = /musl/.test(rest) ? ["musl"] : /gnu/.test(rest) ? ["glibc"] : undefined;
-  return { os: [tokens[o]], ...(cpu ? { cpu: [cpu] } : {}), ...(libc && tokens[o] === "linux" ? { libc } : {}) };
+  return {
+    os: [tokens[o]],
+    ...(cpu ? { cpu: [cpu] } : {}),
+    ...(libc && tokens[o] === "linux" ? { libc } : {}),
+  };
 }
 
 const path = new URL("../package-lock.json", import.meta.url);
@@ -44,7 +60,11 @@ for (const [where, pkg] of Object.entries(packages)) {
   }
 }
 if (added > 0) {
-  lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : 1)));
+  lock.packages = Object.fromEntries(
+    Object.entries(packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : 1)),
+  );
   writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
 }
-process.stdout.write(`complete-lockfile: added ${added} optional platform entr${added === 1 ? "y" : "ies"}\n`);
+process.stdout.write(
+  `complete-lockfile: added ${added} optional platform entr${added === 1 ? "y" : "ies"}\n`,
+);
