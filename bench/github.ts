@@ -2,9 +2,13 @@
  * GitHub toolset vs the reference @modelcontextprotocol/server-github, side by side in one run, both over
  * stdio against the same GitHub emulator (the reference's hard-coded api.github.com is redirected there by
  * a `--import` preload that rewrites fetch). Prints, per scenario, the HTTP requests each made (counted at
- * the emulator) and wall time, and the size of tool output versus the raw API payloads.
+ * the emulator), wall time and the part of it the emulator spent answering, and the CPU time of each server
+ * process (from /proc: steadier than wall time on a shared machine); then the size of tool output versus
+ * the raw API payloads. Both sides are warmed up on every scenario, rounds alternate who goes first, and
+ * medians are shown. BENCH_GITHUB_ROUNDS sets the rounds; BENCH_GITHUB_CPU_PROF=<dir> makes both servers
+ * write V8 CPU profiles there.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +22,7 @@ const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, "..");
 const OWNER = "acme";
 const REPO = "bench";
-const ROUNDS = Number(process.env["BENCH_GITHUB_ROUNDS"] ?? 5);
+const ROUNDS = Number(process.env["BENCH_GITHUB_ROUNDS"] ?? 9);
 
 const PRELOAD = `
 const target = process.env.BENCH_GITHUB_API_URL;
@@ -29,7 +33,10 @@ globalThis.fetch = (input, init) => {
 };
 `;
 
-async function connect(args: string[], env: Record<string, string>): Promise<Client> {
+async function connect(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ client: Client; pid: number }> {
   const client = new Client({ name: "bench", version: "0" });
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -38,7 +45,17 @@ async function connect(args: string[], env: Record<string, string>): Promise<Cli
     stderr: "ignore",
   });
   await client.connect(transport);
-  return client;
+  return { client, pid: transport.pid ?? 0 };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc: steadier than wall time on a busy machine. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function text(result: unknown): string {
@@ -51,6 +68,7 @@ function text(result: unknown): string {
 interface Side {
   name: string;
   client: Client;
+  pid: number;
   pushFiles(branch: string, files: { path: string; content: string }[]): Promise<string>;
   listIssues(page: number, perPage: number): Promise<string>;
   getIssue(n: number): Promise<string>;
@@ -62,14 +80,30 @@ interface Measured {
   /** Requests that count against the rate limit: a 304 answer to a conditional request does not. */
   charged: number;
   ms: number;
+  /** Of `ms`, the time the emulator spent answering (the same work for either side when requests match). */
+  emuMs: number;
+  /** CPU time of the MCP server process (user + system), in ms. */
+  cpuMs: number;
 }
 
-async function measureRequests(emu: GithubEmulator, fn: () => Promise<unknown>): Promise<Measured> {
+async function measureRequests(
+  emu: GithubEmulator,
+  pid: number,
+  fn: () => Promise<unknown>,
+): Promise<Measured> {
   emu.requests.length = 0;
+  const cpu = cpuSeconds(pid);
   const t = performance.now();
   await fn();
   const ms = performance.now() - t;
-  return { requests: emu.requests.length, charged: emu.requests.filter((r) => r.status !== 304).length, ms };
+  const cpuMs = (cpuSeconds(pid) - cpu) * 1000;
+  return {
+    requests: emu.requests.length,
+    charged: emu.requests.filter((r) => r.status !== 304).length,
+    ms,
+    emuMs: emu.requests.reduce((n, r) => n + (r.ms ?? 0), 0),
+    cpuMs,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -82,7 +116,7 @@ export async function run(): Promise<void> {
   const files: Record<string, string> = { "README.md": "# bench\n" };
   for (let i = 0; i < 40; i++) files[`src/module${i}.ts`] = `export const value${i} = ${i};\n`;
   const branches: Record<string, { files: Record<string, string> }> = {};
-  for (let r = 0; r < ROUNDS; r++) {
+  for (const r of ["warm", ...Array.from({ length: ROUNDS }, (_, i) => i)]) {
     branches[`rw-${r}`] = { files: {} };
     branches[`ref-${r}`] = { files: {} };
   }
@@ -117,8 +151,19 @@ export async function run(): Promise<void> {
   });
   const prNumber = 301;
 
-  const useTsx = ["--import", "tsx", join(root, "src/cli/main.ts"), "serve", "--toolsets", "github"];
-  const rwClient = await connect(useTsx, {
+  // BENCH_GITHUB_CPU_PROF=<dir>: both servers write a V8 CPU profile there when they exit.
+  const prof = process.env["BENCH_GITHUB_CPU_PROF"];
+  const profArgs = prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [];
+  const useTsx = [
+    ...profArgs,
+    "--import",
+    "tsx",
+    join(root, "src/cli/main.ts"),
+    "serve",
+    "--toolsets",
+    "github",
+  ];
+  const { client: rwClient, pid: rwPid } = await connect(useTsx, {
     GITHUB_TOKEN: "bench",
     GITHUB_API_URL: emu.url,
     // The emulator needs no pacing; against github.com the default (1000 ms between writes) applies.
@@ -126,8 +171,8 @@ export async function run(): Promise<void> {
     REPOWRIGHT_HOME: home,
     REPOWRIGHT_LOG_LEVEL: "warn",
   });
-  const refClient = await connect(
-    ["--import", preload, require.resolve("@modelcontextprotocol/server-github/dist/index.js")],
+  const { client: refClient, pid: refPid } = await connect(
+    [...profArgs, "--import", preload, require.resolve("@modelcontextprotocol/server-github/dist/index.js")],
     { GITHUB_PERSONAL_ACCESS_TOKEN: "bench", BENCH_GITHUB_API_URL: emu.url },
   );
   const R = { owner: OWNER, repo: REPO };
@@ -135,6 +180,7 @@ export async function run(): Promise<void> {
     {
       name: "repowright",
       client: rwClient,
+      pid: rwPid,
       pushFiles: async (branch, fs) =>
         text(
           await rwClient.callTool({
@@ -152,6 +198,7 @@ export async function run(): Promise<void> {
     {
       name: "server-github",
       client: refClient,
+      pid: refPid,
       pushFiles: async (branch, fs) =>
         text(
           await refClient.callTool({
@@ -169,62 +216,95 @@ export async function run(): Promise<void> {
   ];
 
   try {
-    // Warm up both (module loading, first connection).
-    for (const s of sides) await s.getIssue(2);
-
-    const rows: (string | number)[][] = [];
-    const results: Record<string, { push: Measured[]; list: Measured[] }> = {};
-    for (const s of sides) results[s.name] = { push: [], list: [] };
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const s of sides) {
-        const prefix = s.name === "repowright" ? "rw" : "ref";
-        const fs = Array.from({ length: 20 }, (_, i) => ({
+    const push = (s: Side, branch: string, r: number) =>
+      s.pushFiles(
+        branch,
+        Array.from({ length: 20 }, (_, i) => ({
           path: `src/module${i}.ts`,
           content: `export const value${i} = ${i * 10 + r};\n`,
-        }));
-        results[s.name]!.push.push(await measureRequests(emu, () => s.pushFiles(`${prefix}-${r}`, fs)));
-        results[s.name]!.list.push(
-          await measureRequests(emu, async () => {
-            for (let page = 1; page <= 3; page++) await s.listIssues(page, 100);
-          }),
-        );
-      }
+        })),
+      );
+    const list = async (s: Side) => {
+      for (let page = 1; page <= 3; page++) await s.listIssues(page, 100);
+    };
+    // Warm up both on both scenarios (module loading, JIT, first connection, repowright's ETag cache).
+    for (const s of sides) {
+      await s.getIssue(2);
+      await push(s, s.name === "repowright" ? "rw-warm" : "ref-warm", -1);
+      await list(s);
     }
+
+    const rows: (string | number)[][] = [];
+    const results: Record<string, Record<"push" | "list" | "listChanged", Measured[]>> = {};
+    for (const s of sides) results[s.name] = { push: [], list: [], listChanged: [] };
+    const issues = emu.state.repo(OWNER, REPO)!.issues;
+    let edits = 0;
+    /** Edits every issue, so that each page's ETag changes and both sides get full 200 answers. */
+    const changeIssues = () => {
+      edits++;
+      for (const i of issues) i.updated_at = new Date(Date.UTC(2026, 0, 1, 0, 0, edits)).toISOString();
+    };
+    // Alternate who goes first, so that neither side always runs right after the other's writes. The
+    // issues change once per round, between the unchanged and the changed listing of both sides.
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = r % 2 === 0 ? sides : [...sides].reverse();
+      for (const s of order) {
+        const prefix = s.name === "repowright" ? "rw" : "ref";
+        results[s.name]!.push.push(await measureRequests(emu, s.pid, () => push(s, `${prefix}-${r}`, r)));
+      }
+      for (const s of order) results[s.name]!.list.push(await measureRequests(emu, s.pid, () => list(s)));
+      changeIssues();
+      for (const s of order)
+        results[s.name]!.listChanged.push(await measureRequests(emu, s.pid, () => list(s)));
+    }
+    const cpu = (xs: Measured[]) => xs.reduce((n, x) => n + x.cpuMs, 0) / xs.length;
     for (const [label, key] of [
       ["push_files, 20 files", "push"],
-      ["list 300 issues (3 pages of 100)", "list"],
+      ["list 300 issues (3 pages of 100), unchanged since the last read", "list"],
+      ["list 300 issues (3 pages of 100), all changed since the last read", "listChanged"],
     ] as const) {
       const rw = results["repowright"]![key];
       const ref = results["server-github"]![key];
+      const ms = (xs: Measured[]) => median(xs.map((x) => x.ms));
+      const emuMs = (xs: Measured[]) => median(xs.map((x) => x.emuMs));
       rows.push([
         label,
-        String(median(rw.map((x) => x.requests))),
-        String(median(ref.map((x) => x.requests))),
+        `${median(rw.map((x) => x.requests))} / ${median(ref.map((x) => x.requests))}`,
         `${rw.reduce((n, x) => n + x.charged, 0)} / ${ref.reduce((n, x) => n + x.charged, 0)}`,
-        median(rw.map((x) => x.ms)),
-        median(ref.map((x) => x.ms)),
-        median(ref.map((x) => x.ms)) / median(rw.map((x) => x.ms)),
+        ms(rw),
+        ms(ref),
+        ms(ref) / ms(rw),
+        `${emuMs(rw).toFixed(0)} / ${emuMs(ref).toFixed(0)}`,
+        cpu(rw),
+        cpu(ref),
+        cpu(ref) / cpu(rw),
       ]);
     }
     process.stdout.write(
-      `\n## github: repowright vs @modelcontextprotocol/server-github on the same emulator (median of ${ROUNDS})\n`,
+      `\n## github: repowright vs @modelcontextprotocol/server-github on the same emulator (median of ${ROUNDS} alternating rounds after a warm-up)\n`,
     );
     process.stdout.write(
       `${table(
         [
           "scenario",
-          "rw requests",
-          "ref requests",
+          "requests (rw / ref)",
           `rate-limited requests, all ${ROUNDS} rounds (rw / ref)`,
           "rw ms",
           "ref ms",
-          "speed ratio (>1 = rw faster)",
+          "wall ratio (>1 = rw faster)",
+          "of which emulator ms (rw / ref)",
+          "rw server CPU ms",
+          "ref server CPU ms",
+          "CPU ratio (>1 = rw cheaper)",
         ],
         rows,
       )}\n`,
     );
     process.stdout.write(
-      "note: repeated reads by repowright are conditional (If-None-Match); GitHub does not charge the 304s to the rate limit.\n",
+      "note: server CPU is user + system time of each MCP server process (from /proc, 10 ms ticks), mean per call over all rounds; it does not depend on the machine's load the way wall time does.\n",
+    );
+    process.stdout.write(
+      "note: repeated reads by repowright are conditional (If-None-Match): unchanged pages come back as 304s, which GitHub does not charge to the rate limit, and are answered from its cache; when the issues changed both sides get full pages.\n",
     );
     process.stdout.write(
       "note: repowright's push_files never forces (the ref update is a fast-forward check); the reference sends force: true.\n",

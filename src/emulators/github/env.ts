@@ -13,6 +13,13 @@ export interface RepoHandle {
 }
 
 export class EmuEnv {
+  /**
+   * Like GitHub, which computes a pull request's mergeability in the background: this many reads of an
+   * open pull request (per head and base commit) answer `mergeable: null` before the value shows.
+   */
+  mergeabilityDelay = 0;
+  readonly mergeabilityReads = new Map<string, number>();
+
   constructor(readonly state: EmulatorState) {}
 
   ctx(urls: Urls, rec: RepoRec): Ctx {

@@ -11,7 +11,6 @@ import {
   diffFiles,
   emptyTree,
   gitRaw,
-  isAncestor,
   listRefs,
   logCommits,
   lsTree,
@@ -412,14 +411,15 @@ export function registerGitRoutes(router: Router, env: EmuEnv): void {
   router.on("GET", `${R}/branches/*branch`, async (req) => {
     const h = env.repo(req);
     const name = req.params["branch"]!;
-    const sha = await resolve(h.gitDir, `refs/heads/${name}`, "commit");
-    if (!sha) throw new HttpError(404, "Branch not found");
+    // One git call: the branch's commit, or nothing when there is no such branch.
+    const commit = name.startsWith("-") ? null : await readCommit(h.gitDir, `refs/heads/${name}`);
+    if (!commit) throw new HttpError(404, "Branch not found");
     const { api, web } = repoUrls(req.urls, h.rec);
     return {
       status: 200,
       body: {
         name,
-        commit: commitPayload(h.ctx, (await readCommit(h.gitDir, sha))!),
+        commit: commitPayload(h.ctx, commit),
         _links: { self: `${api}/branches/${name}`, html: `${web}/tree/${name}` },
         protected: false,
         protection: {
@@ -480,9 +480,14 @@ export function registerGitRoutes(router: Router, env: EmuEnv): void {
     const sha = str(req.body, "sha") ?? "";
     const current = await resolve(h.gitDir, ref);
     if (!current) throw new HttpError(422, "Reference does not exist");
-    if ((await objectType(h.gitDir, sha)) !== "commit") throw new HttpError(422, "Object does not exist");
-    if (req.body["force"] !== true && !(await isAncestor(h.gitDir, current, sha))) {
-      throw new HttpError(422, "Update is not a fast forward");
+    if (!/^[0-9a-f]{40}$/.test(sha)) throw new HttpError(422, "Object does not exist");
+    if (req.body["force"] === true) {
+      if ((await objectType(h.gitDir, sha)) !== "commit") throw new HttpError(422, "Object does not exist");
+    } else {
+      // One git call tells both: 0 = a commit that fast-forwards, 1 = not a fast-forward, else no commit.
+      const code = (await gitRaw(h.gitDir, ["merge-base", "--is-ancestor", current, sha])).code;
+      if (code === 1) throw new HttpError(422, "Update is not a fast forward");
+      if (code !== 0) throw new HttpError(422, "Object does not exist");
     }
     if (!(await updateRef(h.gitDir, ref, sha, current)))
       throw new HttpError(422, "Update is not a fast forward");

@@ -335,7 +335,17 @@ export function registerPullRoutes(router: Router, env: EmuEnv): void {
       if (!head || !base) throw notFound();
       return diffResponse(await unifiedDiff(h.gitDir, (await mergeBase(h.gitDir, base, head)) ?? base, head));
     }
-    return { status: 200, body: await fullPull(h, n) };
+    const body = (await fullPull(h, n)) as Record<string, unknown>;
+    if (env.mergeabilityDelay > 0 && body["state"] === "open") {
+      const sha = (side: unknown) => String((side as { sha?: string } | null)?.sha ?? "");
+      const key = `${h.rec.owner}/${h.rec.name}#${n}:${sha(body["head"])}:${sha(body["base"])}`;
+      const reads = env.mergeabilityReads.get(key) ?? 0;
+      env.mergeabilityReads.set(key, reads + 1);
+      if (reads < env.mergeabilityDelay) {
+        Object.assign(body, { mergeable: null, rebaseable: null, mergeable_state: "unknown" });
+      }
+    }
+    return { status: 200, body };
   });
 
   router.on("PATCH", `${R}/pulls/:number`, async (req) => {

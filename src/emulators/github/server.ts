@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { EmuEnv } from "./env.js";
 import { buildTree, commitTree, initBare, resolve, updateRef } from "./git.js";
 import { type EmuRequest, type EmuResponse, HttpError, Router } from "./http.js";
@@ -42,6 +43,8 @@ export interface RequestRecord {
   status: number;
   conditional: boolean;
   fault?: string;
+  /** Milliseconds the emulator spent on it, from the end of the request body to the response sent. */
+  ms?: number;
 }
 
 export interface SeedFile {
@@ -132,6 +135,11 @@ export interface GithubEmulator {
    * run failed and names its failing jobs.
    */
   completeRun(owner: string, repo: string, runId: number, outcome: RunOutcome): void;
+  /**
+   * How many reads of an open pull request (per head and base commit) answer `mergeable: null`, as GitHub
+   * does while it computes mergeability in the background (default 0: known at once).
+   */
+  setMergeabilityDelay(reads: number): void;
   /** Sets the remaining primary rate limit of every token (e.g. 0 to exhaust it). */
   setRateLimitRemaining(remaining: number, resetInSeconds?: number): void;
   close(): Promise<void>;
@@ -587,6 +595,10 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const started = performance.now();
+    res.once("finish", () => {
+      record.ms = performance.now() - started;
+    });
     const base = new URL(req.url ?? "/", url);
     const method = req.method ?? "GET";
     const record: RequestRecord = {
@@ -696,6 +708,10 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
     seed: (s) => writes.run(() => seed(s)),
     completeRun,
     gitDir: (owner, repo) => state.gitDir(owner, repo),
+    setMergeabilityDelay(reads) {
+      env.mergeabilityDelay = reads;
+      env.mergeabilityReads.clear();
+    },
     setRateLimitRemaining(remaining, resetInSeconds = 3600) {
       for (const t of new Set([...budgets.keys(), ...tokens.keys(), "anonymous"])) {
         budgets.set(t, { remaining, reset: Math.floor(Date.now() / 1000) + resetInSeconds });

@@ -20,6 +20,8 @@ import {
 
 type Obj = Record<string, unknown>;
 const runId = z.number().int().min(1).describe("Workflow run id.");
+/** Job conclusions that count as failed (GitHub's "re-run failed jobs" also re-runs these). */
+const FAILED = new Set(["failure", "timed_out", "cancelled", "startup_failure"]);
 
 function runView(r: Obj) {
   return compact({
@@ -66,6 +68,7 @@ export const listWorkflows = ghTool({
     return {
       total_count: res.data.total_count,
       workflows: res.data.workflows.map((w) => ({ id: w.id, name: w.name, path: w.path, state: w.state })),
+      page: input.page,
       next_page: nextPage(res.headers.link),
     };
   },
@@ -161,6 +164,7 @@ export const listWorkflowJobs = ghTool({
     return {
       total_count: res.data.total_count,
       jobs: (res.data.jobs as unknown as Obj[]).map(jobView),
+      page: input.page,
       next_page: nextPage(res.headers.link),
     };
   },
@@ -219,6 +223,13 @@ export const getJobLogs = ghTool({
       .max(100_000)
       .default(200)
       .describe("Lines kept from the end of each log (0 = all)."),
+    max_jobs: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(10)
+      .describe("With run_id: most job logs returned; the others are listed by id."),
   }),
   annotations: RO,
   async handler(input, ctx) {
@@ -236,16 +247,26 @@ export const getJobLogs = ghTool({
       ).data;
       jobs = [{ id: Number(j.id), name: j.name, conclusion: j.conclusion }];
     } else {
-      const res = await gh(ctx).request("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", {
-        owner: input.owner,
-        repo: input.repo,
-        run_id: input.run_id!,
-        per_page: 100,
-      });
-      jobs = res.data.jobs
-        .filter((j) => !input.failed_only || j.conclusion === "failure" || j.conclusion === "timed_out")
-        .map((j) => ({ id: Number(j.id), name: j.name, conclusion: j.conclusion }));
+      // Every page of the run's jobs (a matrix can have hundreds), so no failed job is missed.
+      jobs = [];
+      for (let p: number | null = 1; p !== null; ) {
+        const res = await gh(ctx).request("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", {
+          owner: input.owner,
+          repo: input.repo,
+          run_id: input.run_id!,
+          per_page: 100,
+          page: p,
+        });
+        for (const j of res.data.jobs) {
+          if (!input.failed_only || FAILED.has(String(j.conclusion))) {
+            jobs.push({ id: Number(j.id), name: j.name, conclusion: j.conclusion });
+          }
+        }
+        p = nextPage(res.headers.link);
+      }
     }
+    const left = jobs.slice(input.max_jobs);
+    jobs = jobs.slice(0, input.max_jobs);
     const logs = [];
     for (const j of jobs) {
       const text = await downloadJobLog(ctx, input.owner, input.repo, j.id);
@@ -263,7 +284,16 @@ export const getJobLogs = ghTool({
         }),
       );
     }
-    return { jobs: logs, ...(logs.length === 0 ? { note: "no failed jobs in this run" } : {}) };
+    return {
+      jobs: logs,
+      ...(logs.length === 0 ? { note: `no ${input.failed_only ? "failed " : ""}jobs in this run` } : {}),
+      ...(left.length > 0
+        ? {
+            more_jobs: left.map((j) => compact({ job_id: j.id, name: j.name, conclusion: j.conclusion })),
+            note: `${left.length} more job(s) not shown (max_jobs=${input.max_jobs}); call get_job_logs with one of their job_id, or raise max_jobs`,
+          }
+        : {}),
+    };
   },
 });
 

@@ -75,9 +75,34 @@ async function checksSummary(ctx: Parameters<typeof gh>[0], o: string, r: string
   for (const c of res.data.check_runs) {
     const k = c.status === "completed" ? (c.conclusion ?? "unknown") : c.status;
     counts[k] = (counts[k] ?? 0) + 1;
-    if (c.conclusion === "failure" || c.conclusion === "timed_out") failing.push(c.name);
+    if (
+      ["failure", "timed_out", "cancelled", "action_required", "startup_failure"].includes(
+        String(c.conclusion),
+      )
+    )
+      failing.push(c.name);
   }
-  return compact({ total: res.data.total_count, ...counts, failing });
+  const runs = res.data.check_runs;
+  const state =
+    runs.length === 0
+      ? "none"
+      : failing.length > 0
+        ? "failure"
+        : runs.some((c) => c.status !== "completed")
+          ? "pending"
+          : runs.every((c) => ["success", "neutral", "skipped"].includes(String(c.conclusion)))
+            ? "success"
+            : "mixed";
+  return compact({
+    state,
+    total: res.data.total_count,
+    ...counts,
+    failing,
+    note:
+      res.data.total_count > runs.length
+        ? `counts cover the first ${runs.length} of ${res.data.total_count} check runs`
+        : undefined,
+  });
 }
 
 export const getPullRequest = ghTool({
@@ -94,24 +119,63 @@ export const getPullRequest = ghTool({
   }),
   annotations: RO,
   async handler(input, ctx) {
-    const p = (
-      await gh(ctx).request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-        owner: input.owner,
-        repo: input.repo,
-        pull_number: input.pull_number,
-      })
-    ).data as Obj;
+    const read = async () =>
+      (
+        await gh(ctx).request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+          owner: input.owner,
+          repo: input.repo,
+          pull_number: input.pull_number,
+        })
+      ).data as Obj;
+    let p = await read();
+    // GitHub computes mergeability in the background after a change and answers null meanwhile; the
+    // re-reads are conditional, so they cost no rate limit until the answer changes.
+    for (const wait of MERGEABILITY_WAITS_MS) {
+      if (p["state"] !== "open" || p["merged"] === true || p["mergeable"] !== null) break;
+      await sleep(wait, ctx.signal);
+      p = await read();
+    }
     const view: Obj = pullView(
       p,
       input.body_max_chars,
       "call get_pull_request with body_max_chars=0 for the full text",
     );
+    if (view["state"] === "open" && p["mergeable"] === null) {
+      view["mergeable_state"] = "unknown";
+      view["mergeable_note"] =
+        "GitHub is still computing whether this pull request can be merged; call get_pull_request again in a few seconds";
+    }
     if (input.include_checks && view["state"] === "open") {
       view["checks"] = await checksSummary(ctx, input.owner, input.repo, String(view["head_sha"]));
     }
     return view;
   },
 });
+
+/** Waits before re-reading a pull request whose mergeability GitHub has not computed yet. */
+const MERGEABILITY_WAITS_MS = [250, 750, 1500];
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", abort);
+    };
+    const abort = () => {
+      done();
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      done();
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", abort, { once: true });
+  });
+}
 
 export const getPullRequestFiles = ghTool({
   name: "get_pull_request_files",

@@ -146,14 +146,14 @@ export const getFileContents = ghTool({
       .int()
       .min(0)
       .default(0)
-      .describe("Character offset to start reading a text file from."),
+      .describe("Character offset to start reading from (of the text, or of the base64 of a binary file)."),
     max_chars: z
       .number()
       .int()
       .min(1)
       .max(2_000_000)
       .default(50_000)
-      .describe("Most characters of file text returned."),
+      .describe("Most characters returned (of the text, or of the base64 of a binary file)."),
   }),
   annotations: RO,
   async handler(input, ctx) {
@@ -196,14 +196,22 @@ export const getFileContents = ghTool({
     }
     const binary = buf.subarray(0, 8000).includes(0);
     if (binary) {
-      return {
+      // Offsets in base64 characters, kept at multiples of 4 so each piece decodes on its own.
+      const b64 = buf.toString("base64");
+      const start = input.offset - (input.offset % 4);
+      const end = start + Math.max(4, input.max_chars - (input.max_chars % 4));
+      return compact({
         type: "file",
         path,
-        sha: data["sha"],
-        size: data["size"],
+        sha: data["sha"] as string,
+        size: data["size"] as number,
         encoding: "base64",
-        content: buf.toString("base64"),
-      };
+        content: b64.slice(start, end),
+        note:
+          start > 0 || end < b64.length
+            ? `binary file, base64 characters ${start}-${Math.min(end, b64.length)} of ${b64.length}${end < b64.length ? `; call again with offset=${end} for the rest` : ""}`
+            : undefined,
+      });
     }
     const text = buf.toString("utf8");
     const end = input.offset + input.max_chars;

@@ -66,20 +66,25 @@ const contentsTemplate: ResourceTemplate<GithubDeps> = {
   title: "GitHub file (default branch)",
   description: "A file's content on the default branch; the path is percent-encoded (src%2Fmain.ts).",
   async read(uri, vars, ctx) {
-    const data = (
-      await gh(asCtx(ctx)).request("GET /repos/{owner}/{repo}/contents/{path}", {
-        owner: vars["owner"]!,
-        repo: vars["repo"]!,
-        path: vars["path"]!,
-      })
-    ).data as Obj | Obj[];
+    const { request } = gh(asCtx(ctx));
+    const params = { owner: vars["owner"]!, repo: vars["repo"]!, path: vars["path"]! };
+    const data = (await request("GET /repos/{owner}/{repo}/contents/{path}", params)).data as Obj | Obj[];
     if (Array.isArray(data)) {
       return json(
         uri,
         data.map((e) => ({ name: e["name"], path: e["path"], type: e["type"] })),
       );
     }
-    const buf = Buffer.from(String(data["content"] ?? ""), "base64");
+    let buf = Buffer.from(String(data["content"] ?? ""), "base64");
+    if (data["encoding"] === "none") {
+      // Over 1 MB GitHub sends no content in JSON; the raw media type serves files up to 100 MB.
+      const raw = await request("GET /repos/{owner}/{repo}/contents/{path}", {
+        ...params,
+        headers: { accept: "application/vnd.github.raw" },
+        request: { parseSuccessResponseBody: false, noCache: true },
+      });
+      buf = Buffer.from(await new Response(raw.data as unknown as ReadableStream).arrayBuffer());
+    }
     if (buf.subarray(0, 8000).includes(0)) {
       return [{ uri, mimeType: "application/octet-stream", blob: buf.toString("base64") }];
     }
