@@ -8,15 +8,14 @@
  * medians are shown. BENCH_GITHUB_ROUNDS sets the rounds; BENCH_GITHUB_CPU_PROF=<dir> makes both servers
  * write V8 CPU profiles there.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { createGithubEmulator, type GithubEmulator } from "../src/emulators/github/server.js";
-import { table } from "./lib.js";
+import { connectStdio, cpuSeconds, table } from "./lib.js";
 
 const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, "..");
@@ -32,31 +31,6 @@ globalThis.fetch = (input, init) => {
   return original(url.replace("https://api.github.com", target), init);
 };
 `;
-
-async function connect(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ client: Client; pid: number }> {
-  const client = new Client({ name: "bench", version: "0" });
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args,
-    env: { ...(process.env as Record<string, string>), ...env },
-    stderr: "ignore",
-  });
-  await client.connect(transport);
-  return { client, pid: transport.pid ?? 0 };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc: steadier than wall time on a busy machine. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 function text(result: unknown): string {
   const r = result as { content?: { type: string; text?: string }[]; isError?: boolean };
@@ -163,7 +137,7 @@ export async function run(): Promise<void> {
     "--toolsets",
     "github",
   ];
-  const { client: rwClient, pid: rwPid } = await connect(useTsx, {
+  const { client: rwClient, pid: rwPid } = await connectStdio(process.execPath, useTsx, {
     GITHUB_TOKEN: "bench",
     GITHUB_API_URL: emu.url,
     // The emulator needs no pacing; against github.com the default (1000 ms between writes) applies.
@@ -171,7 +145,8 @@ export async function run(): Promise<void> {
     REPOWRIGHT_HOME: home,
     REPOWRIGHT_LOG_LEVEL: "warn",
   });
-  const { client: refClient, pid: refPid } = await connect(
+  const { client: refClient, pid: refPid } = await connectStdio(
+    process.execPath,
     [...profArgs, "--import", preload, require.resolve("@modelcontextprotocol/server-github/dist/index.js")],
     { GITHUB_PERSONAL_ACCESS_TOKEN: "bench", BENCH_GITHUB_API_URL: emu.url },
   );

@@ -1,5 +1,35 @@
-/** Small shared helpers for the benchmarks: latency summaries and aligned tables. */
+/** Small shared helpers for the benchmarks: MCP servers over stdio, CPU time, latency summaries, tables. */
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+
+/** Starts `command args` as an MCP server over stdio and connects the SDK client; returns its pid too. */
+export async function connectStdio(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ client: Client; pid: number }> {
+  const client = new Client({ name: "bench", version: "0" });
+  const transport = new StdioClientTransport({
+    command,
+    args,
+    env: { ...(process.env as Record<string, string>), ...env },
+    stderr: "ignore",
+  });
+  await client.connect(transport);
+  return { client, pid: transport.pid ?? 0 };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc: steadier than wall time on a busy machine. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 export interface Summary {
   n: number;

@@ -3,13 +3,12 @@
  * stdio, both on the same Redis, the same sequence of set/get calls through the official SDK client.
  * Prints calls/s and p50/p99 latency, and repowright's ratio to the reference (>1 = repowright faster).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { measure, type Summary, table } from "./lib.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { connectStdio, cpuSeconds, measure, type Summary, table } from "./lib.js";
 
 const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, "..");
@@ -22,32 +21,6 @@ interface Target {
   get(i: number): Promise<unknown>;
 }
 
-async function connect(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ client: Client; pid: number }> {
-  const client = new Client({ name: "bench", version: "0" });
-  const transport = new StdioClientTransport({
-    command,
-    args,
-    env: { ...(process.env as Record<string, string>), ...env },
-    stderr: "ignore",
-  });
-  await client.connect(transport);
-  return { client, pid: transport.pid ?? 0 };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc: steadier than wall time on a busy machine. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 export async function run(): Promise<void> {
   const redisUrl = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
   const n = Number(process.env["BENCH_MEMORY_CALLS"] ?? 3000);
@@ -55,7 +28,7 @@ export async function run(): Promise<void> {
   const value = JSON.stringify({ user: "ada", roles: ["admin", "dev"], n: 42 });
   const built = join(root, "dist/cli/main.js");
   const useDist = await import("node:fs").then((fs) => fs.existsSync(built));
-  const { client: rw, pid: rwPid } = await connect(
+  const { client: rw, pid: rwPid } = await connectStdio(
     process.execPath,
     useDist
       ? [built, "serve", "--toolsets", "memory"]
@@ -68,7 +41,7 @@ export async function run(): Promise<void> {
       REPOWRIGHT_REDIS_PREFIX: "rwbench:",
     },
   );
-  const { client: ref, pid: refPid } = await connect(
+  const { client: ref, pid: refPid } = await connectStdio(
     process.execPath,
     [require.resolve("@modelcontextprotocol/server-redis/dist/index.js"), redisUrl],
     {},
