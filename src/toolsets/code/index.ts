@@ -6,15 +6,8 @@ import { readFile, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { z } from "zod";
 import { notFoundError, validationError } from "../../core/errors.js";
-import { defineTool, defineToolset, type Tool } from "../../mcp/tool.js";
+import { defineTool, defineToolset, READ_ONLY, type Tool } from "../../mcp/tool.js";
 import { type CodeService, createCodeService } from "./service.js";
-
-const RO = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-} as const;
 
 const repoPath = z
   .string()
@@ -98,7 +91,7 @@ export const indexStatusTool = defineTool({
       .default(50)
       .describe("How many skipped files to list."),
   }),
-  annotations: RO,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const service = ctx.deps as CodeService;
     const root = service.resolveRoot(input.path);
@@ -153,7 +146,7 @@ export const searchCodebaseTool = defineTool({
       .describe("Only files in these languages."),
   }),
   output: z.object({ results: z.array(hitSchema).describe("Best first.") }),
-  annotations: RO,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const service = ctx.deps as CodeService;
     const { results } = await service.search(input.path, input.query, {
@@ -180,7 +173,7 @@ export const findSymbolTool = defineTool({
     kind: z.string().max(32).optional().describe("Only this kind (function, method, class, ...)."),
     limit: z.number().int().min(1).max(500).default(50).describe("Most definitions to return."),
   }),
-  annotations: RO,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const service = ctx.deps as CodeService;
     const idx = service.require(input.path);
@@ -217,7 +210,7 @@ export const getCodeChunkTool = defineTool({
     path: repoPath,
     chunk_id: z.number().int().min(1).describe("chunk_id from search_codebase or find_symbol."),
   }),
-  annotations: RO,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const service = ctx.deps as CodeService;
     const idx = service.require(input.path);
@@ -255,7 +248,7 @@ export const readFileRangeTool = defineTool({
       .optional()
       .describe(`Last line (inclusive); default start_line + ${MAX_RANGE_LINES - 1}.`),
   }),
-  annotations: RO,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const service = ctx.deps as CodeService;
     const root = service.resolveRoot(input.path);

@@ -1,7 +1,7 @@
 /** Pieces shared by the goals tools: limits, annotations, and the helpers that report a change. */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import type { ToolAnnotations } from "../../mcp/tool.js";
+import { READ_ONLY, type ToolAnnotations } from "../../mcp/tool.js";
 import type { Store } from "../../store/types.js";
 import { readyIds } from "./graph.js";
 import { byTaskNumber, computeStats, percentDone, type Task } from "./model.js";
@@ -12,12 +12,7 @@ import { taskRefOut } from "./views.js";
 export const MAX_TASKS_PER_GOAL = 40_000;
 export const MAX_BATCH = 500;
 
-export const READ: ToolAnnotations = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-};
+export const READ: ToolAnnotations = READ_ONLY;
 export const WRITE: ToolAnnotations = {
   readOnlyHint: false,
   destructiveHint: false,

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import type { Config } from "../../core/config.js";
 import { validationError } from "../../core/errors.js";
-import { defineTool, defineToolset, type Tool } from "../../mcp/tool.js";
+import { defineTool, defineToolset, READ_ONLY, type Tool } from "../../mcp/tool.js";
 
 const ns = z
   .string()
@@ -28,12 +28,6 @@ const jsonValue = z.unknown().describe("Any JSON value.");
 
 const RW = {
   readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-} as const;
-const RO = {
-  readOnlyHint: true,
   destructiveHint: false,
   idempotentHint: true,
   openWorldHint: false,
@@ -105,7 +99,7 @@ export const cacheGet = defineTool({
   description: "Read the JSON value stored under a key; found is false when it is missing or expired.",
   input: z.object({ namespace: ns, key }),
   output: z.object({ key: z.string(), found: z.boolean(), value: z.unknown() }),
-  annotations: RO,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const text = await ctx.store.get(input.namespace, input.key);
     return { key: input.key, found: text !== null, value: decode(text) };
@@ -134,7 +128,7 @@ export const cacheExists = defineTool({
   description: "Tell which of the given keys exist (and are not expired).",
   input: z.object({ namespace: ns, keys: z.array(key).min(1).describe("Keys to check.") }),
   output: z.object({ count: z.number().int(), exists: z.record(z.boolean()) }),
-  annotations: RO,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     checkBulk(input.keys.length, ctx.config.memory);
     // Per-key answers: the store's multi-key EXISTS only counts. Redis auto-pipelines these into one trip.
@@ -156,7 +150,7 @@ export const cacheTtl = defineTool({
     "Seconds until a key expires: ttl_seconds is null for a key without expiry; found is false for a missing key.",
   input: z.object({ namespace: ns, key }),
   output: z.object({ key: z.string(), found: z.boolean(), ttl_seconds: z.number().int().nullable() }),
-  annotations: RO,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const t = await ctx.store.ttl(input.namespace, input.key);
     return {
@@ -200,7 +194,7 @@ export const cacheKeys = defineTool({
     limit: z.number().int().min(1).max(1000).default(100).describe("Most keys in this page."),
   }),
   output: z.object({ keys: z.array(z.string()), next_cursor: z.string().nullable() }),
-  annotations: RO,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const page = await ctx.store.scan(input.namespace, {
       pattern: input.pattern,
@@ -219,7 +213,7 @@ export const cacheMget = defineTool({
   output: z.object({
     values: z.array(z.object({ key: z.string(), found: z.boolean(), value: z.unknown() })),
   }),
-  annotations: RO,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     checkBulk(input.keys.length, ctx.config.memory);
     const texts = await ctx.store.mget(input.namespace, input.keys);
@@ -309,7 +303,7 @@ export const cacheStats = defineTool({
     misses: z.number().int(),
     hit_rate: z.number().nullable(),
   }),
-  annotations: RO,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const s = await ctx.store.stats(input.namespace);
     const reads = s.hits + s.misses;
