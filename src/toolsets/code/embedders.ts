@@ -1,10 +1,13 @@
 /**
  * Embedders behind one interface. `lsi` learns from the indexed repository (no model, no network);
  * `openai` calls any OpenAI-compatible /embeddings endpoint (Ollama, vLLM, TEI, OpenAI), batched, and its
- * vectors are cached by content hash so an unchanged chunk is never embedded twice. The `local` ONNX
- * embedder is not built yet (see docs/code.md).
+ * vectors are cached by content hash so an unchanged chunk is never embedded twice; `local` runs an ONNX model
+ * directory (e.g. all-MiniLM-L6-v2) through the optional `@huggingface/transformers`, imported only when
+ * chosen, with remote models disabled (nothing is downloaded at run time), cached the same way.
  */
 
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Config } from "../../core/config.js";
 import { ToolError } from "../../core/errors.js";
 import { deserializeLsi, type LsiModel, lsiEmbed, serializeLsi, trainLsi } from "./lsi.js";
@@ -111,6 +114,130 @@ export class OpenAiEmbedder implements Embedder {
   }
 }
 
+export interface LocalEmbedderOptions {
+  /** A transformers.js model directory: config.json, tokenizer.json (+ tokenizer_config.json), onnx/model.onnx. */
+  modelDir: string;
+  batchSize?: number;
+}
+
+/** The part of a transformers.js feature-extraction pipeline this embedder uses. */
+type FeatureExtractor = (
+  texts: string[],
+  options: { pooling: "mean"; normalize: boolean },
+) => Promise<{ dims: number[]; data: ArrayLike<number> }>;
+
+interface TransformersModule {
+  env: { allowRemoteModels: boolean; allowLocalModels: boolean };
+  pipeline(
+    task: "feature-extraction",
+    model: string,
+    options: { local_files_only: boolean; dtype: string; device: string },
+  ): Promise<FeatureExtractor>;
+}
+
+/** Loaded pipelines by model directory, shared by every index run and search of this process. */
+const extractors = new Map<string, Promise<FeatureExtractor>>();
+
+/** The package name in a variable: TypeScript and bundlers leave the optional dependency alone. */
+const TRANSFORMERS_PACKAGE = "@huggingface/transformers";
+
+async function loadTransformers(): Promise<TransformersModule> {
+  try {
+    return (await import(TRANSFORMERS_PACKAGE)) as TransformersModule;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND")
+      throw new ToolError(
+        "validation",
+        `REPOWRIGHT_EMBEDDER=local needs the optional package ${TRANSFORMERS_PACKAGE}, which is not installed: run \`npm install ${TRANSFORMERS_PACKAGE}\`, or use REPOWRIGHT_EMBEDDER=lsi`,
+        { cause: err },
+      );
+    throw err;
+  }
+}
+
+/** What is wrong with a model directory, or undefined when it has the files transformers.js needs. */
+function modelDirProblem(dir: string): string | undefined {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return `${dir} is not a directory`;
+  const missing = ["config.json", "tokenizer.json"].filter((f) => !existsSync(join(dir, f)));
+  const onnxDir = join(dir, "onnx");
+  if (!existsSync(join(onnxDir, "model.onnx")))
+    missing.push(
+      existsSync(onnxDir)
+        ? `onnx/model.onnx (found ${readdirSync(onnxDir).join(", ") || "nothing"})`
+        : "onnx/model.onnx",
+    );
+  return missing.length ? `${dir} has no ${missing.join(", ")}` : undefined;
+}
+
+function loadExtractor(modelDir: string): Promise<FeatureExtractor> {
+  let loading = extractors.get(modelDir);
+  if (!loading) {
+    loading = (async () => {
+      const problem = modelDirProblem(modelDir);
+      if (problem)
+        throw new ToolError(
+          "validation",
+          `REPOWRIGHT_EMBEDDING_MODEL_DIR: ${problem}. It must hold a transformers.js model (config.json, tokenizer.json, onnx/model.onnx), e.g. a copy of Xenova/all-MiniLM-L6-v2`,
+        );
+      const transformers = await loadTransformers();
+      // Nothing is ever downloaded: the model must be on disk.
+      transformers.env.allowRemoteModels = false;
+      transformers.env.allowLocalModels = true;
+      try {
+        return await transformers.pipeline("feature-extraction", modelDir, {
+          local_files_only: true,
+          dtype: "fp32",
+          device: "cpu",
+        });
+      } catch (err) {
+        throw new ToolError(
+          "validation",
+          `could not load the embedding model in ${modelDir}: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+      }
+    })();
+    extractors.set(modelDir, loading);
+    // A failed load is not remembered: fixing the directory and retrying works without a restart.
+    loading.catch(() => extractors.delete(modelDir));
+  }
+  return loading;
+}
+
+/** A local ONNX sentence-embedding model: mean pooling over tokens, unit-normalized, batched. */
+export class LocalEmbedder implements Embedder {
+  readonly cheap = false;
+  readonly id: string;
+  private readonly modelDir: string;
+  constructor(private readonly options: LocalEmbedderOptions) {
+    this.modelDir = resolve(options.modelDir);
+    this.id = `local:${this.modelDir}`;
+  }
+  async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const extract = await loadExtractor(this.modelDir);
+    const out: Float32Array[] = [];
+    const size = this.options.batchSize ?? 32;
+    for (let i = 0; i < texts.length; i += size) {
+      signal?.throwIfAborted();
+      const batch = texts.slice(i, i + size);
+      const tensor = await extract(batch, { pooling: "mean", normalize: true });
+      const dim = tensor.dims[tensor.dims.length - 1] ?? 0;
+      if (tensor.dims[0] !== batch.length || dim === 0)
+        throw new ToolError(
+          "upstream",
+          `the model in ${this.modelDir} returned a tensor of shape [${tensor.dims.join(", ")}] for ${batch.length} inputs`,
+        );
+      for (let j = 0; j < batch.length; j++) {
+        const v = new Float32Array(dim);
+        for (let k = 0; k < dim; k++) v[k] = tensor.data[j * dim + k] ?? 0;
+        out.push(v);
+      }
+    }
+    return out;
+  }
+}
+
 export function normalize(v: Float32Array): Float32Array {
   let n = 0;
   for (const x of v) n += x * x;
@@ -134,10 +261,13 @@ export function externalEmbedder(config: Config["code"], fetchImpl?: typeof fetc
       fetch: fetchImpl,
     });
   }
-  if (config.embedder === "local")
-    throw new ToolError(
-      "validation",
-      "REPOWRIGHT_EMBEDDER=local is not available in this build (the ONNX embedder is not implemented yet); use lsi or openai",
-    );
+  if (config.embedder === "local") {
+    if (!config.modelDir)
+      throw new ToolError(
+        "validation",
+        "REPOWRIGHT_EMBEDDER=local needs REPOWRIGHT_EMBEDDING_MODEL_DIR: a model directory with config.json, tokenizer.json and onnx/model.onnx (e.g. Xenova/all-MiniLM-L6-v2)",
+      );
+    return new LocalEmbedder({ modelDir: config.modelDir });
+  }
   return undefined;
 }

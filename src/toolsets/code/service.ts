@@ -108,10 +108,17 @@ export function createCodeService(config: Readonly<Config>, fetchImpl?: typeof f
       const space = idx.meta("vector_space");
       let embedder: Embedder | undefined;
       if (space?.startsWith("lsi:")) embedder = lsiFor(idx, { retrain: false });
-      else if (space) embedder = externalEmbedder(config.code, fetchImpl);
+      else if (space) {
+        embedder = externalEmbedder(config.code, fetchImpl);
+        // Query vectors from another model would be compared with the index's as if they shared a space.
+        if (embedder && embedder.id !== space && options.mode !== "lexical")
+          throw validationError(
+            `this index's vectors come from ${space}, but the configured embedder is ${embedder.id}: search with the same REPOWRIGHT_EMBEDDER settings, re-index, or use mode lexical`,
+          );
+      }
       if (options.mode === "semantic" && !embedder)
         throw validationError(
-          "this index has no vectors: re-index with an embedder (REPOWRIGHT_EMBEDDER=lsi or openai), or use mode lexical",
+          "this index has no vectors: re-index with an embedder (REPOWRIGHT_EMBEDDER=lsi, local or openai), or use mode lexical",
         );
       const results = await searchIndex(idx, query, { ...options, embedder });
       return { index: idx, results };
