@@ -3,7 +3,7 @@ import type { EmuEnv, RepoHandle } from "./env.js";
 import { type EmuRequest, HttpError, int, invalid, notFound, paginate, type Router, str } from "./http.js";
 import { commentPayload, issuePayload, type Json, labelPayload } from "./payloads.js";
 import { parseQuery, reposFor } from "./routes-git.js";
-import { type IssueRec, now, type RepoRec } from "./state.js";
+import { type IssueRec, newIssueRec, now, type RepoRec } from "./state.js";
 
 export function findIssue(h: RepoHandle, number: number): IssueRec {
   const i = h.rec.issues.find((x) => x.number === number);
@@ -213,24 +213,13 @@ export function registerIssueRoutes(router: Router, env: EmuEnv): void {
     const title = str(req.body, "title");
     if (!title) throw invalid("Issue", "title", "missing_field");
     const t = now();
-    const issue: IssueRec = {
+    const issue = newIssueRec({
       id: env.state.nextId(),
       number: h.rec.next_number++,
       title,
-      body: null,
-      state: "open",
-      state_reason: null,
-      labels: [],
-      assignees: [],
-      milestone: null,
       user: req.login,
-      locked: false,
       created_at: t,
-      updated_at: t,
-      closed_at: null,
-      closed_by: null,
-      pull: false,
-    };
+    });
     const { title: _t, ...rest } = req.body;
     applyIssueUpdate(env, h, issue, rest, req.login);
     h.rec.issues.push(issue);

@@ -28,7 +28,7 @@ import {
 } from "./payloads.js";
 import { diffResponse, wantsDiff } from "./routes-git.js";
 import { applyIssueUpdate, findIssue } from "./routes-issues.js";
-import { type IssueRec, now, type PullRec, type ReviewRec } from "./state.js";
+import { type IssueRec, newIssueRec, now, type PullRec, type ReviewRec } from "./state.js";
 
 function findPull(h: RepoHandle, n: number): { issue: IssueRec; pull: PullRec } {
   const pull = h.rec.pulls.find((p) => p.number === n);
@@ -288,24 +288,15 @@ export function registerPullRoutes(router: Router, env: EmuEnv): void {
       ]);
     }
     const t = now();
-    const issue: IssueRec = {
+    const issue = newIssueRec({
       id: env.state.nextId(),
       number: h.rec.next_number++,
       title,
       body: str(req.body, "body") ?? null,
-      state: "open",
-      state_reason: null,
-      labels: [],
-      assignees: [],
-      milestone: null,
       user: req.login,
-      locked: false,
       created_at: t,
-      updated_at: t,
-      closed_at: null,
-      closed_by: null,
       pull: true,
-    };
+    });
     const pull: PullRec = {
       number: issue.number,
       head,

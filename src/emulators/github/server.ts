@@ -19,7 +19,7 @@ import { downloadJobLog, registerActionRoutes } from "./routes-actions.js";
 import { registerGitRoutes } from "./routes-git.js";
 import { registerIssueRoutes } from "./routes-issues.js";
 import { registerPullRoutes } from "./routes-pulls.js";
-import { EmulatorState, type IssueRec, now, type RepoRec, type RunRec } from "./state.js";
+import { EmulatorState, newIssueRec, now, type RepoRec, type RunRec } from "./state.js";
 
 export interface FaultRule {
   /** HTTP method to match; any when omitted. */
@@ -312,24 +312,21 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
     }
     for (const i of r.issues ?? []) {
       const created = i.created_at ?? t;
-      const issue: IssueRec = {
+      const closed = i.state === "closed";
+      const issue = newIssueRec({
         id: state.nextId(),
         number: rec.next_number++,
         title: i.title,
         body: i.body ?? null,
-        state: i.state ?? "open",
-        state_reason: i.state === "closed" ? "completed" : null,
+        state: closed ? "closed" : "open",
+        state_reason: closed ? "completed" : null,
         labels: i.labels ?? [],
         assignees: i.assignees ?? [],
-        milestone: null,
         user: i.user ?? r.owner,
-        locked: false,
         created_at: created,
-        updated_at: created,
-        closed_at: i.state === "closed" ? created : null,
-        closed_by: i.state === "closed" ? (i.user ?? r.owner) : null,
-        pull: false,
-      };
+        closed_at: closed ? created : null,
+        closed_by: closed ? (i.user ?? r.owner) : null,
+      });
       for (const l of issue.labels) {
         if (!rec.labels.some((x) => x.name === l))
           rec.labels.push({ id: state.nextId(), name: l, color: "ededed", description: null });
@@ -347,24 +344,15 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
       }
     }
     for (const p of r.pulls ?? []) {
-      const issue: IssueRec = {
+      const issue = newIssueRec({
         id: state.nextId(),
         number: rec.next_number++,
         title: p.title,
         body: p.body ?? null,
-        state: "open",
-        state_reason: null,
-        labels: [],
-        assignees: [],
-        milestone: null,
         user: p.user ?? r.owner,
-        locked: false,
         created_at: t,
-        updated_at: t,
-        closed_at: null,
-        closed_by: null,
         pull: true,
-      };
+      });
       rec.issues.push(issue);
       rec.pulls.push({
         number: issue.number,

@@ -41,6 +41,26 @@ export interface IssueRec {
   pull: boolean;
 }
 
+/** A new open issue (or the issue half of a pull request) with every field at its GitHub default. */
+export function newIssueRec(
+  fields: Pick<IssueRec, "id" | "number" | "title" | "user" | "created_at"> & Partial<IssueRec>,
+): IssueRec {
+  return {
+    body: null,
+    state: "open",
+    state_reason: null,
+    labels: [],
+    assignees: [],
+    milestone: null,
+    locked: false,
+    updated_at: fields.created_at,
+    closed_at: null,
+    closed_by: null,
+    pull: false,
+    ...fields,
+  };
+}
+
 export interface CommentRec {
   id: number;
   issue: number;
