@@ -62,19 +62,21 @@ export async function run(): Promise<void> {
       get: (i) => ref.callTool({ name: "get", arguments: { key: `refbench:k${i}` } }),
     },
   ];
-  // Warm up both, then alternate rounds so that neither profits from the other's warm caches.
+  // Warm up both (long enough for the JIT to settle), then alternate short rounds so that neither profits
+  // from the other's warm caches or from a quiet moment of the machine.
   for (const t of targets) {
-    await measure(300, t.set);
-    await measure(300, t.get);
+    await measure(1000, t.set);
+    await measure(1000, t.get);
   }
   const results = new Map<string, { set: Summary[]; get: Summary[]; cpu: { set: number; get: number } }>();
   for (const t of targets) results.set(t.name, { set: [], get: [], cpu: { set: 0, get: 0 } });
-  for (let round = 0; round < 2; round++) {
+  const rounds = 6;
+  for (let round = 0; round < rounds; round++) {
     for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
       const r = results.get(t.name)!;
       for (const op of ["set", "get"] as const) {
         const before = cpuSeconds(t.pid);
-        r[op].push(await measure(n / 2, t[op]));
+        r[op].push(await measure(Math.ceil(n / rounds), t[op]));
         r.cpu[op] += cpuSeconds(t.pid) - before;
       }
     }

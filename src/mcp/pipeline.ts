@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { ErrorPayload } from "../core/errors.js";
 import type { Metrics } from "../core/metrics.js";
 import type { Redactor } from "../core/redact.js";
-import { withDeadline } from "../core/resilience.js";
+import { type Deadline, withDeadline } from "../core/resilience.js";
 import { formatZodError, toErrorPayload } from "./errors.js";
 import {
   type Caller,
@@ -16,6 +16,7 @@ import {
   type ProgressUpdate,
   RawResult,
   type Tool,
+  type ToolContext,
 } from "./tool.js";
 
 export interface CallToolResult {
@@ -53,6 +54,37 @@ export type ToolRunner = (
 
 const noProgress = async () => {};
 
+/**
+ * What a handler gets as `ctx`. A class rather than an object literal because of `signal`: a getter, so
+ * that the deadline makes its AbortSignal only for handlers that use one, and a getter on a prototype
+ * costs nothing per call where a getter in a literal costs a slow object creation on every call. The
+ * getter is not an own property: copy a context with the class, not with `{ ...ctx }`.
+ */
+class CallContext implements ToolContext {
+  readonly config: HostServices["config"];
+  readonly store: HostServices["store"];
+  readonly log: HostServices["log"];
+  readonly caller: Caller;
+  readonly client: ClientBridge | undefined;
+  readonly progress: (update: ProgressUpdate) => Promise<void>;
+  constructor(
+    services: HostServices,
+    readonly deps: unknown,
+    call: CallOptions,
+    private readonly deadline: Deadline,
+  ) {
+    this.config = services.config;
+    this.store = services.store;
+    this.log = services.log;
+    this.caller = call.caller;
+    this.client = call.client;
+    this.progress = call.progress ?? noProgress;
+  }
+  get signal(): AbortSignal {
+    return this.deadline.signal;
+  }
+}
+
 export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
   const { services, metrics, redactor } = options;
   const { log } = services;
@@ -78,17 +110,7 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
         return errorResult({ error: formatZodError(parsed.error), type: "validation" }, tool);
       }
       const value = await withDeadline(tool.timeoutMs ?? options.defaultTimeoutMs, call.signal, (deadline) =>
-        tool.handler(parsed.data, {
-          ...services,
-          deps: entry.deps,
-          // A getter: the deadline makes the signal only for handlers that use it.
-          get signal() {
-            return deadline.signal;
-          },
-          caller: call.caller,
-          client: call.client,
-          progress: call.progress ?? noProgress,
-        }),
+        tool.handler(parsed.data, new CallContext(services, entry.deps, call, deadline)),
       );
       // Redact the value once, before it is serialised into both content and structuredContent.
       return toResult(

@@ -23,6 +23,7 @@ import { AppError } from "../core/errors.js";
 import { toErrorPayload } from "./errors.js";
 import type { Host } from "./host.js";
 import { toolInputSchema, toolOutputSchema } from "./schema.js";
+import { installResponseGuardFastPath } from "./sdk-fastpath.js";
 import type { Caller, ClientBridge, LogLevel, ResourceContext } from "./tool.js";
 
 export const SERVER_NAME = "repowright";
@@ -34,6 +35,7 @@ export interface SessionServerOptions {
 }
 
 export function createSessionServer(host: Host, options: SessionServerOptions): Server {
+  installResponseGuardFastPath();
   const hasResources = host.resources.size > 0 || host.resourceTemplates.length > 0;
   const hasPrompts = host.prompts.size > 0;
   const server = new Server(
@@ -58,7 +60,12 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
     return {};
   });
 
-  const callerOf = (sessionId: string | undefined): Caller => ({ ...options.caller, sessionId });
+  // One Server serves one session, so the caller is built once per session id, not once per call.
+  let caller: Caller | undefined;
+  const callerOf = (sessionId: string | undefined): Caller => {
+    if (!caller || caller.sessionId !== sessionId) caller = { ...options.caller, sessionId };
+    return caller;
+  };
   /**
    * Resources, prompts and completions answer with protocol errors, not tool results: what their handlers
    * throw is mapped like a tool error (ToolError tiers, redaction, internals logged and not leaked), then
