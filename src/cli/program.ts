@@ -88,16 +88,18 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
           caller: { id: "local", roles: ["admin"], transport: "stdio" },
         });
         const transport = new StdioServerTransport();
-        await server.connect(transport);
-        io.stderr.write(
-          `repowright ${SERVER_VERSION}: MCP over stdio; toolsets: ${names} (${host.tools.size} tools)\n`,
-        );
-        await new Promise<void>((resolve) => {
+        // Set before connect: the SDK chains its own close handling to the transport's onclose it finds.
+        const ended = new Promise<void>((resolve) => {
           transport.onclose = resolve;
           process.stdin.on("end", resolve);
           process.once("SIGINT", resolve);
           process.once("SIGTERM", resolve);
         });
+        await server.connect(transport);
+        io.stderr.write(
+          `repowright ${SERVER_VERSION}: MCP over stdio; toolsets: ${names} (${host.tools.size} tools)\n`,
+        );
+        await ended;
         await server.close().catch(() => {});
         await shutdown();
         return;

@@ -2,6 +2,7 @@
  * The host: the selected toolsets with their initialised dependencies, the tool pipeline, metrics and
  * logging. Transports (stdio, HTTP, in-process `repowright call`) all go through one host.
  */
+import { EventEmitter } from "node:events";
 import type { Config } from "../core/config.js";
 import { AppError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
@@ -28,6 +29,11 @@ export interface Host {
   readonly resources: ReadonlyMap<string, Registered<Resource>>;
   readonly resourceTemplates: readonly Registered<ResourceTemplate>[];
   readonly prompts: ReadonlyMap<string, Registered<Prompt>>;
+  /**
+   * Calls `listener` with each URI a tool or resource reports as updated (`services.resourceUpdated`);
+   * returns the function that stops it. Session servers use it for resources/subscribe.
+   */
+  onResourceUpdated(listener: (uri: string) => void): () => void;
   /** Runs a tool through the pipeline; an unknown name is an AppError (a protocol error for MCP). */
   callTool(name: string, args: unknown, options: CallOptions): Promise<CallToolResult>;
   close(): Promise<void>;
@@ -45,7 +51,21 @@ export interface CreateHostOptions {
 
 export async function createHost(options: CreateHostOptions): Promise<Host> {
   const { config, store, log, redactor } = options;
-  const services: HostServices = { config, store, log };
+  // Sessions come and go (one listener each while open), so the emitter has no listener limit.
+  const updates = new EventEmitter().setMaxListeners(0);
+  const services: HostServices = {
+    config,
+    store,
+    log,
+    resourceUpdated(uri) {
+      if (updates.listenerCount("updated") === 0) return;
+      try {
+        updates.emit("updated", uri);
+      } catch (err) {
+        log.warn({ err, uri }, "resource update listener failed");
+      }
+    },
+  };
   const metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
   const inventory = buildInventory(options.toolsets, config, options.inventory);
 
@@ -90,6 +110,12 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     resources,
     resourceTemplates,
     prompts,
+    onResourceUpdated(listener) {
+      updates.on("updated", listener);
+      return () => {
+        updates.off("updated", listener);
+      };
+    },
     async callTool(name, args, callOptions) {
       const entry = tools.get(name);
       if (!entry) {

@@ -64,6 +64,7 @@ class CallContext implements ToolContext {
   readonly config: HostServices["config"];
   readonly store: HostServices["store"];
   readonly log: HostServices["log"];
+  readonly resourceUpdated: HostServices["resourceUpdated"];
   readonly caller: Caller;
   readonly client: ClientBridge | undefined;
   readonly progress: (update: ProgressUpdate) => Promise<void>;
@@ -76,6 +77,7 @@ class CallContext implements ToolContext {
     this.config = services.config;
     this.store = services.store;
     this.log = services.log;
+    this.resourceUpdated = services.resourceUpdated;
     this.caller = call.caller;
     this.client = call.client;
     this.progress = call.progress ?? noProgress;

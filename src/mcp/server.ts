@@ -34,6 +34,10 @@ export interface SessionServerOptions {
   instructions?: string;
 }
 
+/**
+ * The SDK Server for one session. It owns `server.onclose` (to stop listening for resource updates);
+ * callers that need to know about the end of a session set the transport's `onclose` before connecting.
+ */
 export function createSessionServer(host: Host, options: SessionServerOptions): Server {
   installResponseGuardFastPath();
   const hasResources = host.resources.size > 0 || host.resourceTemplates.length > 0;
@@ -194,6 +198,14 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
       }
       throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
     });
+    // Updates reach this session only for the URIs it subscribed to; the listener goes with the session.
+    const stopListening = host.onResourceUpdated((uri) => {
+      if (!subscriptions.has(uri)) return;
+      server.sendResourceUpdated({ uri }).catch((err: unknown) => {
+        host.services.log.debug({ err, uri }, "resource update not sent");
+      });
+    });
+    server.onclose = stopListening;
     server.setRequestHandler(SubscribeRequestSchema, async (request) => {
       subscriptions.add(request.params.uri);
       return {};

@@ -57,6 +57,12 @@ export interface HostServices {
   config: Readonly<Config>;
   store: Store;
   log: Logger;
+  /**
+   * Says that the resource at `uri` may have changed (a tool wrote what it shows): every session of this
+   * host that subscribed to that exact URI gets `notifications/resources/updated`. Cheap when nobody
+   * listens; never throws.
+   */
+  resourceUpdated(uri: string): void;
 }
 
 export interface ToolContext<D = unknown> extends HostServices {

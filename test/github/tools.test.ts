@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
 import { buildInventory } from "../../src/mcp/inventory.js";
@@ -527,6 +528,46 @@ describe("github tools", () => {
       mimeType: "text/plain",
       text: expect.stringContaining("export function hello"),
     });
+  });
+  it("tells a session subscribed to an issue, a pull request or a file when a tool writes to it", async () => {
+    const heard: string[] = [];
+    bed.app.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      heard.push(n.params.uri);
+    });
+    const uris = {
+      issue: "github://repos/acme/tools/issues/3",
+      otherIssue: "github://repos/acme/tools/issues/4",
+      readme: "github://repos/acme/tools/contents/README.md",
+      pushed: "github://repos/acme/tools/contents/src%2Fpushed.ts",
+    };
+    for (const uri of Object.values(uris)) await bed.app.client.subscribeResource({ uri });
+
+    await bed.app.call("add_issue_comment", { ...R, issue_number: 3, body: "on it" });
+    await bed.app.call("get_issue", { ...R, issue_number: 4 }); // a read changes nothing
+    const before = (await bed.app.call("get_file_contents", { ...R, path: "README.md" })).data as Obj;
+    const written = await bed.app.call("create_or_update_file", {
+      ...R,
+      path: "README.md",
+      content: "# tools, renamed\n",
+      message: "Rename",
+      branch: "main",
+      sha: before["sha"],
+    });
+    expect(written.isError).toBe(false);
+    await bed.app.call("push_files", {
+      ...R,
+      branch: "main",
+      message: "Add a file",
+      files: [{ path: "src/pushed.ts", content: "export {};\n" }],
+    });
+    const failed = await bed.app.call("add_issue_comment", { ...R, issue_number: 4, body: "" });
+    expect(failed.isError).toBe(true); // rejected before any write: no update
+    await bed.app.client.ping();
+    expect(heard).toEqual([uris.issue, uris.readme, uris.pushed]);
+
+    const readme = await bed.app.client.readResource({ uri: uris.readme });
+    expect(readme.contents[0]).toMatchObject({ text: "# tools, renamed\n" });
+    for (const uri of Object.values(uris)) await bed.app.client.unsubscribeResource({ uri });
   });
 });
 

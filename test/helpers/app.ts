@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { type App, type CreateAppOptions, createApp } from "../../src/app.js";
+import type { Host } from "../../src/mcp/host.js";
 import { createSessionServer } from "../../src/mcp/server.js";
 
 export interface TestApp extends App {
@@ -23,13 +25,7 @@ export async function startTestApp(options: CreateAppOptions = {}): Promise<Test
     ...options,
     env: { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent", ...options.env },
   });
-  const server = createSessionServer(app.host, {
-    caller: { id: "test", roles: ["admin"], transport: "in-process" },
-  });
-  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverTransport);
-  const client = new Client({ name: "repowright-test", version: "0.0.0" });
-  await client.connect(clientTransport);
+  const { client, server } = await connectSession(app.host);
   return {
     ...app,
     home,
@@ -45,6 +41,18 @@ export async function startTestApp(options: CreateAppOptions = {}): Promise<Test
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** One more MCP session on a host: its SDK server and a real SDK client connected in memory. */
+export async function connectSession(host: Host): Promise<{ client: Client; server: Server }> {
+  const server = createSessionServer(host, {
+    caller: { id: "test", roles: ["admin"], transport: "in-process" },
+  });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverTransport);
+  const client = new Client({ name: "repowright-test", version: "0.0.0" });
+  await client.connect(clientTransport);
+  return { client, server };
 }
 
 export function parseResult(result: unknown): unknown {

@@ -21,6 +21,7 @@ import { AppError, ToolError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
 import type { Store } from "../../store/types.js";
 import { useImmediateBottleneck } from "./bottleneck.js";
+import { changedResources } from "./uris.js";
 
 export const GithubOctokit = Octokit.plugin(retry, throttling);
 export type GithubClient = InstanceType<typeof GithubOctokit>;
@@ -71,6 +72,8 @@ export interface CreateClientOptions {
   store: Store;
   log: Logger;
   fetch?: typeof fetch;
+  /** Told each resource URI a successful write may have changed (see changedResources). */
+  resourceUpdated?: (uri: string) => void;
 }
 
 export function createGithubClient(options: CreateClientOptions): GithubClient {
@@ -156,6 +159,11 @@ export function createGithubClient(options: CreateClientOptions): GithubClient {
     }
     try {
       const res = await request(reqOptions);
+      if (options.resourceUpdated && method !== "GET") {
+        for (const uri of changedResources(method, url, reqOptions as Record<string, unknown>)) {
+          options.resourceUpdated(uri);
+        }
+      }
       const body: { data: unknown; json?: string } = parseHere
         ? await readBody(res.data, res.headers["content-type"])
         : { data: res.data };

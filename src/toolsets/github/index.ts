@@ -20,7 +20,12 @@ export const githubToolset = defineToolset<GithubDeps>({
   resourceTemplates: githubResourceTemplates,
   unavailable: (config) => missingCredentials(config.github),
   init: (services) => ({
-    octokit: createGithubClient({ config: services.config, store: services.store, log: services.log }),
+    octokit: createGithubClient({
+      config: services.config,
+      store: services.store,
+      log: services.log,
+      resourceUpdated: services.resourceUpdated,
+    }),
     fetch: globalThis.fetch.bind(globalThis),
   }),
 });

@@ -21,6 +21,7 @@ import {
   repo,
   WRITE,
 } from "./common.js";
+import { contentsUri } from "./uris.js";
 
 type Obj = Record<string, unknown>;
 
@@ -534,6 +535,10 @@ export const pushFiles = ghTool({
         );
       }
       throw err;
+    }
+    // The git data API names no file, so the files are reported here (subscribers re-read them).
+    for (const p of [...input.files.map((f) => f.path), ...input.deletions]) {
+      ctx.resourceUpdated(contentsUri(input.owner, input.repo, p));
     }
     return {
       branch: input.branch,
