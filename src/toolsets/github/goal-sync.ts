@@ -1,0 +1,342 @@
+/**
+ * Goals on GitHub: one issue per task of a goal, with links both ways. The issue names its task and goal
+ * (a hidden marker plus a visible footer) and its dependencies as `Depends on #N`; the task gets the
+ * issue's URL in its links. The goal is the source of truth for titles, bodies and labels; a task that is
+ * done or cancelled closes its issue. An issue closed on GitHub while its task is still open is not
+ * reopened: it is reported as drift, for the caller to settle.
+ *
+ * Safe to run again at any time, including after a crash between creating an issue and saving its link:
+ * every issue carries the label `goal:<id>`, and the issues with that label are read first, so a task
+ * whose link was never saved finds its issue by the marker instead of getting a second one.
+ */
+import { z } from "zod";
+import { validationError } from "../../core/errors.js";
+import { buildGraph, layer } from "../goals/graph.js";
+import type { Task } from "../goals/model.js";
+import { checkGoalId } from "../goals/model.js";
+import { type GoalState, loadGoal, transact } from "../goals/repo.js";
+import { type GhCtx, gh, ghTool, owner, repo, WRITE_IDEMPOTENT } from "./common.js";
+
+type Obj = Record<string, unknown>;
+
+const MARKER = /<!--\s*repowright:task=(TASK-\d+)\s+goal=(GOAL-\d+)\s*-->/;
+const MAX_LINKS = 20;
+
+interface IssueSeen {
+  number: number;
+  url: string;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  labels: string[];
+}
+
+function seen(i: Obj): IssueSeen {
+  return {
+    number: i["number"] as number,
+    url: i["html_url"] as string,
+    title: i["title"] as string,
+    body: (i["body"] as string | null) ?? "",
+    state: i["state"] as "open" | "closed",
+    labels: ((i["labels"] as (Obj | string)[] | undefined) ?? []).map((l) =>
+      typeof l === "string" ? l : String(l["name"]),
+    ),
+  };
+}
+
+/** The issue numbers a task's links point at in this repository. */
+function linkedNumbers(task: Task, owner: string, repo: string): number[] {
+  const tail = new RegExp(`/${escapeRe(owner)}/${escapeRe(repo)}/issues/(\\d+)/?$`, "i");
+  return task.links.flatMap((l) => {
+    const m = tail.exec(l);
+    return m ? [Number(m[1])] : [];
+  });
+}
+
+/** Whether an issue body carries the marker of this task. */
+function marks(body: string, task: Task): boolean {
+  const m = MARKER.exec(body);
+  return m !== null && m[1] === task.id && m[2] === task.goal_id;
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+export const goalLabel = (goalId: string) => `goal:${goalId}`;
+
+/** The issue body for a task: its text, its dependencies as issue references, a footer and the marker. */
+export function issueBody(task: Task, goalTitle: string, numberOf: (taskId: string) => number | undefined) {
+  const parts: string[] = [];
+  if (task.description) parts.push(task.description);
+  if (task.details) parts.push(`### Details\n\n${task.details}`);
+  if (task.test_strategy) parts.push(`### Test strategy\n\n${task.test_strategy}`);
+  if (task.dependencies.length > 0) {
+    const refs = task.dependencies.map((d) => {
+      const n = numberOf(d);
+      return n === undefined ? d : `#${n} (${d})`;
+    });
+    parts.push(`Depends on ${refs.join(", ")}.`);
+  }
+  const facts = [`priority ${task.priority}`];
+  if (task.estimate !== undefined) facts.push(`estimate ${task.estimate}`);
+  if (task.assignee) facts.push(`assignee ${task.assignee}`);
+  parts.push(
+    `---\nTask ${task.id} of goal ${task.goal_id} (${goalTitle}) · ${facts.join(" · ")}\n<!-- repowright:task=${task.id} goal=${task.goal_id} -->`,
+  );
+  return parts.join("\n\n");
+}
+
+/** Every task of the goal, dependencies before dependents; tasks the plan cannot place come last. */
+function dependenciesFirst(st: GoalState): Task[] {
+  const graph = buildGraph(st.tasks);
+  const lay = layer(st.tasks, graph, true);
+  const order = lay.order.map((i) => st.tasks[i]!);
+  const placed = new Set(order.map((t) => t.id));
+  for (const t of st.tasks) if (!placed.has(t.id)) order.push(t);
+  return order;
+}
+
+async function goalIssues(ctx: GhCtx, o: string, r: string, goalId: string): Promise<Map<string, IssueSeen>> {
+  const byTask = new Map<string, IssueSeen>();
+  for (let page = 1; ; page++) {
+    const res = await gh(ctx).request("GET /repos/{owner}/{repo}/issues", {
+      owner: o,
+      repo: r,
+      labels: goalLabel(goalId),
+      state: "all",
+      per_page: 100,
+      page,
+      request: { noCache: true },
+    });
+    const items = res.data as Obj[];
+    for (const i of items) {
+      if (i["pull_request"]) continue;
+      const m = MARKER.exec(String(i["body"] ?? ""));
+      // The oldest issue of a task wins if a task somehow got two.
+      if (m && m[2] === goalId && !byTask.has(m[1]!)) byTask.set(m[1]!, seen(i));
+    }
+    if (items.length < 100) return byTask;
+  }
+}
+
+const entry = z.object({
+  task_id: z.string().describe("Task."),
+  number: z.number().int().describe("Issue number."),
+  url: z.string().describe("Issue URL."),
+});
+
+export const syncGoalIssues = ghTool({
+  name: "sync_goal_issues",
+  title: "Sync a goal's tasks to GitHub issues",
+  description:
+    "Make one GitHub issue per task of a goal (from the goals toolset), with links both ways: the issue names its task, goal and dependencies (`Depends on #N`), the task gets the issue URL in its links. Creates missing issues, updates changed titles, bodies and labels, closes issues of done or cancelled tasks; never reopens an issue closed on GitHub (reported as drift). Safe to run again: issues are found by the goal:<id> label even if a link was lost.",
+  input: z.object({
+    owner,
+    repo,
+    goal_id: z.string().describe("Goal id (GOAL-0001)."),
+    labels: z
+      .array(z.string().min(1).max(50))
+      .max(10)
+      .default([])
+      .describe("Extra labels for every issue (the goal:<id> label is always added)."),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(200)
+      .default(50)
+      .describe("At most this many issue writes in this call; run again for the rest."),
+    dry_run: z.boolean().default(false).describe("Report what would change, write nothing."),
+  }),
+  output: z.object({
+    goal_id: z.string(),
+    repository: z.string(),
+    created: z.array(entry).describe("Issues created for tasks that had none."),
+    updated: z
+      .array(entry.extend({ changed: z.array(z.string()).describe("title, body, labels, closed.") }))
+      .describe("Issues brought in line with their task."),
+    unchanged: z.number().int().describe("Issues already matching their task."),
+    linked: z.array(z.string()).describe("Tasks whose links now include their issue URL."),
+    drift: z
+      .array(
+        entry.extend({
+          task_status: z.string(),
+          issue_state: z.string(),
+        }),
+      )
+      .describe("Issues closed on GitHub whose task is still open: settle with update_task or update_issue."),
+    skipped: z
+      .array(z.object({ task_id: z.string(), reason: z.string() }))
+      .describe("Tasks left alone, with why."),
+    remaining: z.number().int().describe("Tasks not looked at because the write limit was reached."),
+  }),
+  annotations: WRITE_IDEMPOTENT,
+  timeoutMs: 15 * 60_000,
+  async handler(input, ctx) {
+    const goalId = checkGoalId(input.goal_id);
+    for (const l of input.labels) {
+      if (l.includes(",")) throw validationError(`label ${JSON.stringify(l)} contains a comma`);
+    }
+    const { request } = gh(ctx);
+    const o = input.owner;
+    const r = input.repo;
+    const st = await loadGoal(ctx.store, goalId);
+    const goalTitle = st.goal.data.title;
+    const label = goalLabel(goalId);
+    const wanted = [label, ...input.labels.filter((l) => l.toLowerCase() !== label.toLowerCase())];
+    const found = await goalIssues(ctx, o, r, goalId);
+
+    // A task's issue is the one whose body carries its marker: found under the goal's label, or (when
+    // someone removed the label) among the issues the task links to. A linked issue without the marker is
+    // somebody else's (a related bug, say) and is never rewritten.
+    const issueOf = new Map<string, IssueSeen>();
+    const numberOf = (taskId: string) => issueOf.get(taskId)?.number;
+    for (const t of st.tasks) {
+      const byMarker = found.get(t.id);
+      if (byMarker) {
+        issueOf.set(t.id, byMarker);
+        continue;
+      }
+      for (const n of linkedNumbers(t, o, r)) {
+        const res = await request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
+          owner: o,
+          repo: r,
+          issue_number: n,
+        });
+        const issue = seen(res.data as Obj);
+        if (marks(issue.body, t)) {
+          issueOf.set(t.id, issue);
+          break;
+        }
+      }
+    }
+
+    const out = {
+      goal_id: goalId,
+      repository: `${o}/${r}`,
+      created: [] as z.infer<typeof entry>[],
+      updated: [] as (z.infer<typeof entry> & { changed: string[] })[],
+      unchanged: 0,
+      linked: [] as string[],
+      drift: [] as (z.infer<typeof entry> & { task_status: string; issue_state: string })[],
+      skipped: [] as { task_id: string; reason: string }[],
+      remaining: 0,
+    };
+    const toLink: { task: Task; url: string }[] = [];
+    const order = dependenciesFirst(st);
+    let writes = 0;
+    let done = 0;
+    for (const task of order) {
+      done++;
+      const finished = task.status === "done" || task.status === "cancelled";
+      const have = issueOf.get(task.id);
+      if (!have && task.status === "cancelled") {
+        out.skipped.push({ task_id: task.id, reason: "cancelled and never published" });
+        continue;
+      }
+      if (writes >= input.limit) {
+        out.remaining = order.length - done + 1;
+        break;
+      }
+      const body = issueBody(task, goalTitle, numberOf);
+      if (!have) {
+        writes++;
+        if (input.dry_run) {
+          out.created.push({ task_id: task.id, number: 0, url: "" });
+          continue;
+        }
+        const res = await request("POST /repos/{owner}/{repo}/issues", {
+          owner: o,
+          repo: r,
+          title: task.title,
+          body,
+          labels: wanted,
+        });
+        let issue = seen(res.data as Obj);
+        if (finished) {
+          const closed = await request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+            owner: o,
+            repo: r,
+            issue_number: issue.number,
+            state: "closed",
+            state_reason: task.status === "done" ? "completed" : "not_planned",
+          });
+          issue = seen(closed.data as Obj);
+        }
+        issueOf.set(task.id, issue);
+        out.created.push({ task_id: task.id, number: issue.number, url: issue.url });
+        toLink.push({ task, url: issue.url });
+      } else {
+        const changed: string[] = [];
+        const patch: Obj = {};
+        if (have.title !== task.title) {
+          changed.push("title");
+          patch["title"] = task.title;
+        }
+        if (have.body.replace(/\r\n/g, "\n") !== body) {
+          changed.push("body");
+          patch["body"] = body;
+        }
+        const haveLabels = new Set(have.labels.map((l) => l.toLowerCase()));
+        if (wanted.some((l) => !haveLabels.has(l.toLowerCase()))) {
+          changed.push("labels");
+          // Labels someone added on GitHub stay.
+          patch["labels"] = [...have.labels, ...wanted.filter((l) => !haveLabels.has(l.toLowerCase()))];
+        }
+        if (finished && have.state === "open") {
+          changed.push("closed");
+          patch["state"] = "closed";
+          patch["state_reason"] = task.status === "done" ? "completed" : "not_planned";
+        }
+        if (!finished && have.state === "closed") {
+          out.drift.push({
+            task_id: task.id,
+            number: have.number,
+            url: have.url,
+            task_status: task.status,
+            issue_state: have.state,
+          });
+        }
+        if (changed.length === 0) out.unchanged++;
+        else {
+          writes++;
+          if (!input.dry_run) {
+            await request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+              owner: o,
+              repo: r,
+              issue_number: have.number,
+              ...patch,
+            });
+          }
+          out.updated.push({ task_id: task.id, number: have.number, url: have.url, changed });
+        }
+        if (!task.links.includes(have.url)) toLink.push({ task, url: have.url });
+      }
+      await ctx.progress({ progress: done, total: order.length, message: `${task.id}: ${task.title}` });
+    }
+
+    // The other way: each task's links name its issue. One transaction, re-checked against fresh reads.
+    if (toLink.length > 0 && !input.dry_run) {
+      const { ids, full } = await transact(ctx.store, async (tx) => {
+        const fresh = await tx.load(goalId);
+        const ids: string[] = [];
+        const full: { task_id: string; reason: string }[] = [];
+        for (const { task, url } of toLink) {
+          const cur = fresh.byId.get(task.id);
+          if (!cur || cur.links.includes(url)) continue;
+          if (cur.links.length >= MAX_LINKS) {
+            full.push({ task_id: task.id, reason: `has ${MAX_LINKS} links already; ${url} not added` });
+            continue;
+          }
+          tx.updateTask({ ...cur, links: [...cur.links, url], updated_at: new Date().toISOString() });
+          ids.push(task.id);
+        }
+        return { ids, full };
+      });
+      out.linked.push(...ids);
+      out.skipped.push(...full);
+    } else if (input.dry_run) {
+      out.linked.push(...toLink.map((l) => l.task.id));
+    }
+    return out;
+  },
+});
