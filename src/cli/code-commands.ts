@@ -2,11 +2,13 @@
  * `repowright index <path>` (progress bar on stderr) and `repowright search "<query>" --repo <path>`.
  * Both run in-process against the same code service the MCP tools use.
  */
-import { watch } from "node:fs";
+import { basename } from "node:path";
+import { watch as chokidarWatch } from "chokidar";
 import { type Command, Option } from "commander";
 import { loadConfig } from "../core/config.js";
 import { AppError, isToolError } from "../core/errors.js";
 import { createCodeService } from "../toolsets/code/service.js";
+import { skipDirByName } from "../toolsets/code/walk.js";
 import type { CliIo } from "./program.js";
 
 function bar(done: number, total: number, width = 30): string {
@@ -25,38 +27,55 @@ async function userErrors<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Re-runs the (incremental) index after changes settle, until SIGINT/SIGTERM. */
+/**
+ * Re-runs the (incremental) index after changes settle (0.5 s without events), until SIGINT/SIGTERM.
+ * chokidar rather than fs.watch: Node 20's recursive fs.watch on Linux sets its watches up asynchronously
+ * and reports nothing for a while after start, and would also watch node_modules. Directories that are
+ * never indexed are not watched; a change under a gitignored one costs a re-index that finds nothing.
+ */
 async function watchAndReindex(
   service: ReturnType<typeof createCodeService>,
   root: string,
   embedder: "configured" | "lsi" | "none",
   out: (s: string) => void,
 ): Promise<void> {
-  out(`watching ${root} (Ctrl-C to stop)`);
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
-  const watcher = watch(root, { recursive: true }, (_event, file) => {
-    if (file && /(^|[\\/])\.git([\\/]|$)/.test(file)) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      running = running.then(async () => {
-        try {
-          const r = await service.index(root, { embedder });
-          if (r.files_indexed || r.files_deleted)
-            out(
-              `re-indexed ${r.files_indexed} changed, ${r.files_deleted} removed in ${(r.duration_ms / 1000).toFixed(1)} s`,
-            );
-        } catch (err) {
-          out(`re-index failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      });
-    }, 500);
+  const reindex = () => {
+    running = running.then(async () => {
+      try {
+        const r = await service.index(root, { embedder });
+        if (r.files_indexed || r.files_deleted)
+          out(
+            `re-indexed ${r.files_indexed} changed, ${r.files_deleted} removed in ${(r.duration_ms / 1000).toFixed(1)} s`,
+          );
+      } catch (err) {
+        out(`re-index failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+  };
+  const watcher = chokidarWatch(root, {
+    ignoreInitial: true,
+    ignored: (path, stats) =>
+      path !== root && (stats === undefined || stats.isDirectory()) && skipDirByName(basename(path)),
   });
+  watcher.on("all", () => {
+    clearTimeout(timer);
+    timer = setTimeout(reindex, 500);
+  });
+  await new Promise<void>((resolve, reject) => {
+    watcher.once("ready", resolve);
+    watcher.once("error", reject);
+  });
+  // What changed between the first index and the watches being in place.
+  reindex();
+  await running;
+  out(`watching ${root} (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
-  watcher.close();
+  await watcher.close();
   clearTimeout(timer);
   await running;
 }

@@ -127,3 +127,59 @@ describe("an index killed half-way", () => {
     }
   }, 120_000);
 });
+
+describe("repowright index --watch", () => {
+  it("re-indexes what changes on disk until stopped, so searches see new and removed code", async () => {
+    const repo = makeFixtureRepo();
+    const home = mkdtempSync(join(tmpdir(), "rw-watch-home-"));
+    const env = { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" };
+    const main = resolve(__dirname, "../../src/cli/main.ts");
+    const child = spawn(process.execPath, ["--import", "tsx", main, "index", repo, "--watch"], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const waiters: { pattern: RegExp; done: () => void }[] = [];
+    child.stdout.on("data", (d) => {
+      out += d;
+      for (const w of waiters.splice(0)) {
+        if (w.pattern.test(out)) w.done();
+        else waiters.push(w);
+      }
+    });
+    const printed = (pattern: RegExp) =>
+      new Promise<void>((done, fail) => {
+        if (pattern.test(out)) return done();
+        waiters.push({ pattern, done });
+        child.once("exit", () => fail(new Error(`exited before printing ${pattern}; stdout: ${out}`)));
+      });
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    try {
+      await printed(/watching /);
+      write(
+        repo,
+        "src/billing/refunds.ts",
+        "export function issueRefund(orderId: string, cents: number) {\n  return { orderId, cents, refunded: true };\n}\n",
+      );
+      await printed(/re-indexed 1 changed, 0 removed/);
+      const found = await cli(["search", "issueRefund", "--repo", repo, "--k", "1", "--json"], env);
+      expect(JSON.parse(found.out).results[0]).toMatchObject({
+        path: "src/billing/refunds.ts",
+        symbol: "issueRefund",
+      });
+
+      rmSync(join(repo, "src/billing/refunds.ts"));
+      await printed(/re-indexed 0 changed, 1 removed/);
+      const gone = await cli(["search", "issueRefund", "--repo", repo, "--k", "5", "--json"], env);
+      const paths = (JSON.parse(gone.out) as { results: { path: string }[] }).results.map((r) => r.path);
+      expect(paths).not.toContain("src/billing/refunds.ts");
+
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      rmSync(repo, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -64,6 +64,11 @@ const LOCKFILES = new Set([
   "uv.lock",
 ]);
 
+/** Whether a directory with this name is never indexed (VCS data, vendored code, build caches). */
+export function skipDirByName(name: string): boolean {
+  return ALWAYS_SKIP.has(name) || VENDORED_DIRS.has(name) || GENERATED_DIRS.has(name);
+}
+
 /** Reason to skip a file judged by its name alone, or undefined. */
 export function skipByName(path: string): string | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1);
