@@ -213,6 +213,12 @@ export const SETTINGS: readonly Setting[] = [
     int(1024, 256 * 1024 * 1024).default(1024 * 1024),
     "Largest file the code index reads; bigger files are skipped with the reason recorded.",
   ),
+  S(
+    ["code", "maxOpenIndexes"],
+    "REPOWRIGHT_CODE_MAX_OPEN_INDEXES",
+    int(1, 1000).default(8),
+    "Repository indexes a server keeps open (with their chunk table and vectors in memory); the least recently used idle one is closed beyond this.",
+  ),
 ];
 
 type Section = Record<string, unknown>;
@@ -264,6 +270,7 @@ export interface Config {
     embeddingModel?: string;
     embeddingApiKey?: string;
     maxFileBytes: number;
+    maxOpenIndexes: number;
   };
 }
 

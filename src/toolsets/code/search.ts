@@ -237,18 +237,21 @@ function semantic(
   return scores;
 }
 
-/** Cached vectors per index file, refreshed when the index writes new ones. */
-const vectorCache = new Map<
-  string,
+/**
+ * Vectors per open index, refreshed when the index writes new ones. Keyed by the index object, so they
+ * go with it when the code service closes the index (it keeps a bounded number open).
+ */
+const vectorCache = new WeakMap<
+  CodeIndex,
   { gen: string; v: { ids: Int32Array; dim: number; data: Float32Array } }
 >();
 
 function loadVectors(index: CodeIndex) {
   const gen = `${index.meta("vectors_generation") ?? ""}:${index.meta("generation") ?? ""}`;
-  const cached = vectorCache.get(index.location);
+  const cached = vectorCache.get(index);
   if (cached && cached.gen === gen) return cached.v;
   const v = index.vectors();
-  vectorCache.set(index.location, { gen, v });
+  vectorCache.set(index, { gen, v });
   return v;
 }
 

@@ -58,13 +58,39 @@ export function createCodeService(config: Readonly<Config>, fetchImpl?: typeof f
     return realpathSync(abs);
   };
 
+  // Open indexes, least recently used first. Each holds an SQLite handle and, once searched, its chunk
+  // table and vectors in memory, so a server that meets many repositories keeps only the last few open.
+  // An index in use (an index run, a search waiting on its embedder) is never closed under its user.
+  const maxOpen = config.code.maxOpenIndexes;
+  const inUse = new Map<string, number>();
+  const evict = () => {
+    for (const [root, idx] of open) {
+      if (open.size <= maxOpen) return;
+      if (running.has(root) || inUse.has(root)) continue;
+      idx.close();
+      open.delete(root);
+    }
+  };
   const get = (root: string, create: boolean): CodeIndex | undefined => {
     let idx = open.get(root);
-    if (!idx) {
+    if (idx) {
+      open.delete(root);
+      open.set(root, idx);
+    } else {
       idx = openSqliteIndex(home, root, { create });
-      if (idx) open.set(root, idx);
+      if (idx) {
+        open.set(root, idx);
+        evict();
+      }
     }
     return idx;
+  };
+  const hold = (root: string) => inUse.set(root, (inUse.get(root) ?? 0) + 1);
+  const release = (root: string) => {
+    const n = (inUse.get(root) ?? 1) - 1;
+    if (n > 0) inUse.set(root, n);
+    else inUse.delete(root);
+    evict();
   };
 
   const service: CodeService = {
@@ -101,6 +127,7 @@ export function createCodeService(config: Readonly<Config>, fetchImpl?: typeof f
         });
       } finally {
         running.delete(root);
+        evict();
       }
     },
     async search(path, query, options) {
@@ -120,8 +147,14 @@ export function createCodeService(config: Readonly<Config>, fetchImpl?: typeof f
         throw validationError(
           "this index has no vectors: re-index with an embedder (REPOWRIGHT_EMBEDDER=lsi, local or openai), or use mode lexical",
         );
-      const results = await searchIndex(idx, query, { ...options, embedder });
-      return { index: idx, results };
+      const root = idx.root;
+      hold(root);
+      try {
+        const results = await searchIndex(idx, query, { ...options, embedder });
+        return { index: idx, results };
+      } finally {
+        release(root);
+      }
     },
     close() {
       for (const idx of open.values()) idx.close();
