@@ -60,6 +60,8 @@ export const OPERATIONS = [
   "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs 200",
   "GET /repos/{owner}/{repo}/actions/jobs/{job_id} 200",
   "GET /repos/{owner}/{repo}/commits/{ref}/check-runs 200",
+  "POST /repos/{owner}/{repo}/statuses/{sha} 201",
+  "GET /repos/{owner}/{repo}/commits/{ref}/status 200",
 ];
 
 type Json = Record<string, unknown>;

@@ -249,6 +249,15 @@ describe("GitHub emulator responses match GitHub's OpenAPI schemas", () => {
       "GET /repos/{owner}/{repo}/commits/{ref}/check-runs 200",
       `${R}/commits/${run["head_sha"]}/check-runs`,
     );
+    await check("POST /repos/{owner}/{repo}/statuses/{sha} 201", `${R}/statuses/${run["head_sha"]}`, {
+      method: "POST",
+      body: { state: "failure", context: "ci/jenkins", description: "2 tests failed", target_url: null },
+    });
+    const combined = await check(
+      "GET /repos/{owner}/{repo}/commits/{ref}/status 200",
+      `${R}/commits/${run["head_sha"]}/status`,
+    );
+    expect(combined).toMatchObject({ state: "failure", total_count: 1 });
   });
 
   it("covers every extracted operation", () => {

@@ -109,6 +109,28 @@ describe("github toolset: behaviour fixed after review", () => {
     bed.emu.setMergeabilityDelay(0);
   });
 
+  it("get_pull_request counts commit statuses (Jenkins, CircleCI, ...) with the check runs", async () => {
+    const sha = (await call("get_pull_request", { pull_number: 1 }))["head_sha"] as string;
+    const post = (body: Obj) =>
+      fetch(`${bed.emu.url}/repos/acme/review/statuses/${sha}`, {
+        method: "POST",
+        headers: { authorization: "token test-token", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((r) => expect(r.status).toBe(201));
+    await post({ state: "pending", context: "ci/jenkins" });
+    await post({ state: "success", context: "ci/jenkins" }); // the latest per context counts
+    await post({ state: "error", context: "ci/lint", description: "linter crashed" });
+    const pr = await call("get_pull_request", { pull_number: 1 });
+    expect(pr["checks"]).toEqual({
+      state: "failure",
+      total: 4,
+      success: 2,
+      failure: 1,
+      error: 1,
+      failing: ["test", "ci/lint"],
+    });
+  });
+
   it("get_file_contents truncates a binary file's base64 with a note and reads on from the offset", async () => {
     const first = await call("get_file_contents", { path: "assets/blob.bin", max_chars: 1000 });
     expect(first).toMatchObject({ type: "file", encoding: "base64" });

@@ -13,6 +13,7 @@ import type {
   ReviewCommentRec,
   ReviewRec,
   RunRec,
+  StatusRec,
   UserRec,
   WorkflowRec,
 } from "./state.js";
@@ -634,4 +635,25 @@ export function jobPayload(c: Ctx, run: RunRec, j: JobRec, w: WorkflowRec | unde
     workflow_name: w?.name ?? run.name,
     head_branch: run.head_branch,
   };
+}
+
+/** A commit status as the combined-status endpoint lists it. */
+export function simpleStatusPayload(u: Urls, r: RepoRec, s: StatusRec, creator: UserRec): Json {
+  return {
+    id: s.id,
+    node_id: nodeId("StatusContext", s.id),
+    state: s.state,
+    description: s.description,
+    target_url: s.target_url,
+    context: s.context,
+    avatar_url: `${u.web}/avatars/${creator.login}`,
+    url: `${repoUrls(u, r).api}/statuses/${s.sha}`,
+    created_at: s.created_at,
+    updated_at: s.updated_at,
+  };
+}
+
+/** A commit status as created (with its creator). */
+export function statusPayload(u: Urls, r: RepoRec, s: StatusRec, creator: UserRec): Json {
+  return { ...simpleStatusPayload(u, r, s, creator), creator: userPayload(u, creator) };
 }

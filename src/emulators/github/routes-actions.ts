@@ -5,9 +5,28 @@
 import { createHmac } from "node:crypto";
 import type { EmuEnv, RepoHandle } from "./env.js";
 import { resolve } from "./git.js";
-import { type EmuRequest, HttpError, notFound, paginate, type Router, str } from "./http.js";
-import { jobPayload, repoUrls, runPayload, workflowPayload } from "./payloads.js";
-import { type JobRec, now, type RunRec, type WorkflowRec } from "./state.js";
+import {
+  type EmuRequest,
+  HttpError,
+  invalid,
+  notFound,
+  perPage as pageOf,
+  paginate,
+  type Router,
+  str,
+} from "./http.js";
+import {
+  jobPayload,
+  minimalRepoPayload,
+  repoUrls,
+  runPayload,
+  simpleStatusPayload,
+  statusPayload,
+  workflowPayload,
+} from "./payloads.js";
+import { type JobRec, now, type RunRec, type StatusRec, type WorkflowRec } from "./state.js";
+
+const STATUS_STATES = new Set(["error", "failure", "pending", "success"]);
 
 const SIGNING_KEY = "repowright-emulator";
 
@@ -115,6 +134,61 @@ export function registerActionRoutes(router: Router, env: EmuEnv): void {
         })),
     );
     return paginate(req, items, (page) => ({ total_count: items.length, check_runs: page }));
+  });
+
+  // Commit statuses: create one, and the combined status of a ref (latest status per context).
+  router.on("POST", "/repos/:owner/:repo/statuses/:sha", async (req) => {
+    const h = env.repo(req);
+    const body = req.body as Record<string, unknown>;
+    const state = str(body, "state");
+    if (!state || !STATUS_STATES.has(state)) throw invalid("Status", "state", "invalid");
+    const sha = await resolve(h.gitDir, req.params["sha"]!, "commit");
+    if (!sha) throw new HttpError(422, `No commit found for SHA: ${req.params["sha"]}`);
+    const t = now();
+    const rec: StatusRec = {
+      id: env.state.nextId(),
+      sha,
+      state: state as StatusRec["state"],
+      context: str(body, "context") ?? "default",
+      description: str(body, "description") ?? null,
+      target_url: str(body, "target_url") ?? null,
+      creator: req.login,
+      created_at: t,
+      updated_at: t,
+    };
+    h.rec.statuses ??= [];
+    h.rec.statuses.push(rec);
+    return { status: 201, body: statusPayload(req.urls, h.rec, rec, env.state.user(rec.creator)) };
+  });
+
+  router.on("GET", "/repos/:owner/:repo/commits/:ref/status", async (req) => {
+    const h = env.repo(req);
+    const sha = await resolve(h.gitDir, req.params["ref"]!, "commit");
+    if (!sha) throw new HttpError(422, `No commit found for SHA: ${req.params["ref"]}`);
+    const latest = new Map<string, StatusRec>();
+    for (const s of h.rec.statuses ?? []) if (s.sha === sha) latest.set(s.context, s);
+    const items = [...latest.values()];
+    const state = items.some((s) => s.state === "error" || s.state === "failure")
+      ? "failure"
+      : items.length === 0 || items.some((s) => s.state === "pending")
+        ? "pending"
+        : "success";
+    const { api } = repoUrls(req.urls, h.rec);
+    const { page, perPage } = pageOf(req);
+    return {
+      status: 200,
+      body: {
+        state,
+        statuses: items
+          .slice((page - 1) * perPage, page * perPage)
+          .map((s) => simpleStatusPayload(req.urls, h.rec, s, env.state.user(s.creator))),
+        sha,
+        total_count: items.length,
+        repository: minimalRepoPayload(req.urls, h.rec, env.state.user(h.rec.owner)),
+        commit_url: `${api}/commits/${sha}`,
+        url: `${api}/commits/${sha}/status`,
+      },
+    };
   });
 
   router.on("GET", `${R}/workflows`, (req) => {

@@ -180,6 +180,20 @@ export interface RepoRec {
   workflows: WorkflowRec[];
   runs: RunRec[];
   jobs: JobRec[];
+  /** Commit statuses (the pre-Checks status API, still used by many CI services); absent in old data. */
+  statuses?: StatusRec[];
+}
+
+export interface StatusRec {
+  id: number;
+  sha: string;
+  state: "error" | "failure" | "pending" | "success";
+  context: string;
+  description: string | null;
+  target_url: string | null;
+  creator: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface StateData {

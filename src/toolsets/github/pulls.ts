@@ -63,45 +63,65 @@ export const listPullRequests = ghTool({
   },
 });
 
+const FAILED_CONCLUSIONS = new Set([
+  "failure",
+  "timed_out",
+  "cancelled",
+  "action_required",
+  "startup_failure",
+]);
+
+/**
+ * What CI says about a commit: its check runs (GitHub Actions and other Checks apps) and its commit statuses
+ * (the older status API, still what Jenkins, CircleCI and many others post), counted together by outcome.
+ */
 async function checksSummary(ctx: Parameters<typeof gh>[0], o: string, r: string, sha: string) {
-  const res = await gh(ctx).request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
-    owner: o,
-    repo: r,
-    ref: sha,
-    per_page: 100,
-  });
+  const { request } = gh(ctx);
+  const [checks, combined] = await Promise.all([
+    request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+      owner: o,
+      repo: r,
+      ref: sha,
+      per_page: 100,
+    }),
+    request("GET /repos/{owner}/{repo}/commits/{ref}/status", { owner: o, repo: r, ref: sha, per_page: 100 }),
+  ]);
   const counts: Record<string, number> = {};
   const failing: string[] = [];
-  for (const c of res.data.check_runs) {
+  let pending = 0;
+  let other = 0;
+  const runs = checks.data.check_runs;
+  for (const c of runs) {
     const k = c.status === "completed" ? (c.conclusion ?? "unknown") : c.status;
     counts[k] = (counts[k] ?? 0) + 1;
-    if (
-      ["failure", "timed_out", "cancelled", "action_required", "startup_failure"].includes(
-        String(c.conclusion),
-      )
-    )
-      failing.push(c.name);
+    if (FAILED_CONCLUSIONS.has(String(c.conclusion))) failing.push(c.name);
+    else if (c.status !== "completed") pending++;
+    else if (!["success", "neutral", "skipped"].includes(String(c.conclusion))) other++;
   }
-  const runs = res.data.check_runs;
+  const statuses = combined.data.statuses;
+  for (const s of statuses) {
+    counts[s.state] = (counts[s.state] ?? 0) + 1;
+    if (s.state === "failure" || s.state === "error") failing.push(s.context);
+    else if (s.state === "pending") pending++;
+  }
+  const seen = runs.length + statuses.length;
+  const total = checks.data.total_count + combined.data.total_count;
   const state =
-    runs.length === 0
+    seen === 0
       ? "none"
       : failing.length > 0
         ? "failure"
-        : runs.some((c) => c.status !== "completed")
+        : pending > 0
           ? "pending"
-          : runs.every((c) => ["success", "neutral", "skipped"].includes(String(c.conclusion)))
-            ? "success"
-            : "mixed";
+          : other > 0
+            ? "mixed"
+            : "success";
   return compact({
     state,
-    total: res.data.total_count,
+    total,
     ...counts,
     failing,
-    note:
-      res.data.total_count > runs.length
-        ? `counts cover the first ${runs.length} of ${res.data.total_count} check runs`
-        : undefined,
+    note: total > seen ? `counts cover the first ${seen} of ${total} checks and statuses` : undefined,
   });
 }
 
@@ -114,7 +134,10 @@ export const getPullRequest = ghTool({
     owner,
     repo,
     pull_number: pullNumber,
-    include_checks: z.boolean().default(true).describe("Also summarise the check runs of the head commit."),
+    include_checks: z
+      .boolean()
+      .default(true)
+      .describe("Also summarise the check runs and commit statuses of the head commit."),
     body_max_chars: bodyMax,
   }),
   annotations: RO,
