@@ -47,7 +47,12 @@ describe("sync_goal_issues", () => {
         { ref: "design", title: "Design the limits", priority: "high" },
         { ref: "impl", title: "Implement the limiter", depends_on: ["design"], estimate: 3 },
         { ref: "tests", title: "Load tests", depends_on: ["impl"], test_strategy: "k6 at 2x peak" },
-        { ref: "docs", title: "Document the limits", depends_on: ["impl"] },
+        {
+          ref: "docs",
+          title: "Document the limits",
+          depends_on: ["impl"],
+          description: "Try it with `curl -H 'Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123'`.",
+        },
         {
           ref: "security",
           title: "Security review",
@@ -87,6 +92,8 @@ describe("sync_goal_issues", () => {
       `Task ${ids["rollout"]} of goal ${goalId} (Add rate limiting to our API)`,
     );
     expect(String((await issue(4))["body"])).toContain("### Test strategy\n\nk6 at 2x peak");
+    // Task text goes public: a token pasted into it does not.
+    expect(String((await issue(5))["body"])).toContain("'Authorization: [REDACTED]'");
 
     // The other way: each task links its issue; the unrelated issue #1 the review linked is untouched.
     const review = (await call("get_task", { task_id: ids["security"] }))["task"] as Obj;

@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
+import { Redactor } from "../../core/redact.js";
 import { buildGraph, layer } from "../goals/graph.js";
 import type { Task } from "../goals/model.js";
 import { checkGoalId } from "../goals/model.js";
@@ -179,6 +180,10 @@ export const syncGoalIssues = ghTool({
     const { request } = gh(ctx);
     const o = input.owner;
     const r = input.repo;
+    // Task text goes public on GitHub: token-shaped strings and our own credentials never do.
+    const scrub = new Redactor();
+    scrub.addSecret(ctx.config.github.token);
+    scrub.addSecret(ctx.config.github.appPrivateKey);
     const st = await loadGoal(ctx.store, goalId);
     const goalTitle = st.goal.data.title;
     const label = goalLabel(goalId);
@@ -237,7 +242,8 @@ export const syncGoalIssues = ghTool({
         out.remaining = order.length - done + 1;
         break;
       }
-      const body = issueBody(task, goalTitle, numberOf);
+      const body = scrub.redactString(issueBody(task, goalTitle, numberOf));
+      const title = scrub.redactString(task.title);
       if (!have) {
         writes++;
         if (input.dry_run) {
@@ -247,7 +253,7 @@ export const syncGoalIssues = ghTool({
         const res = await request("POST /repos/{owner}/{repo}/issues", {
           owner: o,
           repo: r,
-          title: task.title,
+          title,
           body,
           labels: wanted,
         });
@@ -268,9 +274,9 @@ export const syncGoalIssues = ghTool({
       } else {
         const changed: string[] = [];
         const patch: Obj = {};
-        if (have.title !== task.title) {
+        if (have.title !== title) {
           changed.push("title");
-          patch["title"] = task.title;
+          patch["title"] = title;
         }
         if (have.body.replace(/\r\n/g, "\n") !== body) {
           changed.push("body");
