@@ -162,6 +162,23 @@ describe("sync_goal_issues", () => {
     expect(second).toMatchObject({ unchanged: 2, remaining: 0 });
   });
 
+  it("keeps the links of the issues it made when GitHub fails half-way, and finishes on the next run", async () => {
+    const g = ((await call("create_goal", { title: "Third goal" }))["goal"] as Obj)["id"] as string;
+    const made = await call("create_tasks", { goal_id: g, tasks: [{ title: "already done" }] });
+    const taskId = ((made["tasks"] as Obj[])[0] as Obj)["id"] as string;
+    await call("update_task", { task_id: taskId, status: "done" });
+    // The issue is created, then closing it fails (a 422 is not retried).
+    bed.emu.faults.push({ method: "PATCH", path: "/repos/acme/api/issues/*", kind: "status", status: 422 });
+    const failed = await bed.app.call("sync_goal_issues", { ...R, goal_id: g });
+    expect(failed).toMatchObject({ isError: true, data: { type: "validation" } });
+    const task = (await call("get_task", { task_id: taskId }))["task"] as Obj;
+    expect(task["links"]).toEqual([expect.stringMatching(/\/acme\/api\/issues\/\d+$/)]);
+
+    const again = await call("sync_goal_issues", { ...R, goal_id: g });
+    expect(again["created"]).toEqual([]);
+    expect(again["updated"]).toEqual([expect.objectContaining({ task_id: taskId, changed: ["closed"] })]);
+  });
+
   it("refuses a bad goal id or an unknown goal, writing nothing", async () => {
     const before = writes();
     const bad = await bed.app.call("sync_goal_issues", { ...R, goal_id: "rate-limits" });

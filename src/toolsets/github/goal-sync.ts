@@ -230,94 +230,101 @@ export const syncGoalIssues = ghTool({
     const order = dependenciesFirst(st);
     let writes = 0;
     let done = 0;
-    for (const task of order) {
-      done++;
-      const finished = task.status === "done" || task.status === "cancelled";
-      const have = issueOf.get(task.id);
-      if (!have && task.status === "cancelled") {
-        out.skipped.push({ task_id: task.id, reason: "cancelled and never published" });
-        continue;
-      }
-      if (writes >= input.limit) {
-        out.remaining = order.length - done + 1;
-        break;
-      }
-      const body = scrub.redactString(issueBody(task, goalTitle, numberOf));
-      const title = scrub.redactString(task.title);
-      if (!have) {
-        writes++;
-        if (input.dry_run) {
-          out.created.push({ task_id: task.id, number: 0, url: "" });
+    // A GitHub failure half-way still records the links of the issues created before it (then rethrows).
+    let failure: unknown;
+    try {
+      for (const task of order) {
+        done++;
+        const finished = task.status === "done" || task.status === "cancelled";
+        const have = issueOf.get(task.id);
+        if (!have && task.status === "cancelled") {
+          out.skipped.push({ task_id: task.id, reason: "cancelled and never published" });
           continue;
         }
-        const res = await request("POST /repos/{owner}/{repo}/issues", {
-          owner: o,
-          repo: r,
-          title,
-          body,
-          labels: wanted,
-        });
-        let issue = seen(res.data as Obj);
-        if (finished) {
-          const closed = await request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+        if (writes >= input.limit) {
+          out.remaining = order.length - done + 1;
+          break;
+        }
+        const body = scrub.redactString(issueBody(task, goalTitle, numberOf));
+        const title = scrub.redactString(task.title);
+        if (!have) {
+          writes++;
+          if (input.dry_run) {
+            out.created.push({ task_id: task.id, number: 0, url: "" });
+            continue;
+          }
+          const res = await request("POST /repos/{owner}/{repo}/issues", {
             owner: o,
             repo: r,
-            issue_number: issue.number,
-            state: "closed",
-            state_reason: task.status === "done" ? "completed" : "not_planned",
+            title,
+            body,
+            labels: wanted,
           });
-          issue = seen(closed.data as Obj);
-        }
-        issueOf.set(task.id, issue);
-        out.created.push({ task_id: task.id, number: issue.number, url: issue.url });
-        toLink.push({ task, url: issue.url });
-      } else {
-        const changed: string[] = [];
-        const patch: Obj = {};
-        if (have.title !== title) {
-          changed.push("title");
-          patch["title"] = title;
-        }
-        if (have.body.replace(/\r\n/g, "\n") !== body) {
-          changed.push("body");
-          patch["body"] = body;
-        }
-        const haveLabels = new Set(have.labels.map((l) => l.toLowerCase()));
-        if (wanted.some((l) => !haveLabels.has(l.toLowerCase()))) {
-          changed.push("labels");
-          // Labels someone added on GitHub stay.
-          patch["labels"] = [...have.labels, ...wanted.filter((l) => !haveLabels.has(l.toLowerCase()))];
-        }
-        if (finished && have.state === "open") {
-          changed.push("closed");
-          patch["state"] = "closed";
-          patch["state_reason"] = task.status === "done" ? "completed" : "not_planned";
-        }
-        if (!finished && have.state === "closed") {
-          out.drift.push({
-            task_id: task.id,
-            number: have.number,
-            url: have.url,
-            task_status: task.status,
-            issue_state: have.state,
-          });
-        }
-        if (changed.length === 0) out.unchanged++;
-        else {
-          writes++;
-          if (!input.dry_run) {
-            await request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+          let issue = seen(res.data as Obj);
+          issueOf.set(task.id, issue);
+          toLink.push({ task, url: issue.url });
+          if (finished) {
+            const closed = await request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
               owner: o,
               repo: r,
-              issue_number: have.number,
-              ...patch,
+              issue_number: issue.number,
+              state: "closed",
+              state_reason: task.status === "done" ? "completed" : "not_planned",
+            });
+            issue = seen(closed.data as Obj);
+            issueOf.set(task.id, issue);
+          }
+          out.created.push({ task_id: task.id, number: issue.number, url: issue.url });
+        } else {
+          const changed: string[] = [];
+          const patch: Obj = {};
+          if (have.title !== title) {
+            changed.push("title");
+            patch["title"] = title;
+          }
+          if (have.body.replace(/\r\n/g, "\n") !== body) {
+            changed.push("body");
+            patch["body"] = body;
+          }
+          const haveLabels = new Set(have.labels.map((l) => l.toLowerCase()));
+          if (wanted.some((l) => !haveLabels.has(l.toLowerCase()))) {
+            changed.push("labels");
+            // Labels someone added on GitHub stay.
+            patch["labels"] = [...have.labels, ...wanted.filter((l) => !haveLabels.has(l.toLowerCase()))];
+          }
+          if (finished && have.state === "open") {
+            changed.push("closed");
+            patch["state"] = "closed";
+            patch["state_reason"] = task.status === "done" ? "completed" : "not_planned";
+          }
+          if (!finished && have.state === "closed") {
+            out.drift.push({
+              task_id: task.id,
+              number: have.number,
+              url: have.url,
+              task_status: task.status,
+              issue_state: have.state,
             });
           }
-          out.updated.push({ task_id: task.id, number: have.number, url: have.url, changed });
+          if (changed.length === 0) out.unchanged++;
+          else {
+            writes++;
+            if (!input.dry_run) {
+              await request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+                owner: o,
+                repo: r,
+                issue_number: have.number,
+                ...patch,
+              });
+            }
+            out.updated.push({ task_id: task.id, number: have.number, url: have.url, changed });
+          }
+          if (!task.links.includes(have.url)) toLink.push({ task, url: have.url });
         }
-        if (!task.links.includes(have.url)) toLink.push({ task, url: have.url });
+        await ctx.progress({ progress: done, total: order.length, message: `${task.id}: ${task.title}` });
       }
-      await ctx.progress({ progress: done, total: order.length, message: `${task.id}: ${task.title}` });
+    } catch (err) {
+      failure = err;
     }
 
     // The other way: each task's links name its issue. One transaction, re-checked against fresh reads.
@@ -343,6 +350,7 @@ export const syncGoalIssues = ghTool({
     } else if (input.dry_run) {
       out.linked.push(...toLink.map((l) => l.task.id));
     }
+    if (failure !== undefined) throw failure;
     return out;
   },
 });
