@@ -7,10 +7,12 @@ import { Command, Option } from "commander";
 import { createApp } from "../app.js";
 import { type ConfigOverrides, loadConfig } from "../core/config.js";
 import { AppError } from "../core/errors.js";
+import { createAuthenticator } from "../mcp/auth.js";
 import { serveHttp } from "../mcp/http.js";
 import { buildInventory } from "../mcp/inventory.js";
 import { createSessionServer, SERVER_VERSION } from "../mcp/server.js";
 import { allToolsets } from "../toolsets/index.js";
+import { registerAuditCommand } from "./audit-command.js";
 import { registerCodeCommands } from "./code-commands.js";
 import { registerGithubCommands } from "./github-commands.js";
 import { loadPlugins } from "./plugins.js";
@@ -110,8 +112,14 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
         stateless: config.server.stateless,
         allowedHosts: config.server.allowedHosts,
         sessionIdleMs: config.server.sessionIdleMs,
+        authenticator: createAuthenticator(config.auth),
       });
       out(`repowright ${SERVER_VERSION} serving MCP (Streamable HTTP) at ${http.url}`);
+      if (config.auth.mode === "none" && !isLoopback(config.server.host)) {
+        io.stderr.write(
+          `repowright: warning: serving on ${config.server.host} without authentication: anyone who can reach it can call every tool; set REPOWRIGHT_AUTH=jwt (docs/auth.md)\n`,
+        );
+      }
       out(
         `toolsets: ${names} (${host.tools.size} tools${config.server.readOnly ? ", read-only" : ""}); store: ${app.store.kind}`,
       );
@@ -185,6 +193,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
 
   registerCodeCommands(program, io);
   registerGithubCommands(program, io);
+  registerAuditCommand(program, io);
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -209,4 +218,8 @@ function parseText(content: Record<string, unknown>[]): unknown {
   } catch {
     return text;
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }

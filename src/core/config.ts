@@ -214,6 +214,74 @@ export const SETTINGS: readonly Setting[] = [
     "Largest file the code index reads; bigger files are skipped with the reason recorded.",
   ),
   S(
+    ["auth", "mode"],
+    "REPOWRIGHT_AUTH",
+    z.enum(["none", "jwt"]).default("none"),
+    "Authentication of HTTP callers: `none`, or `jwt` (a bearer JWT from your identity provider on every request).",
+  ),
+  S(
+    ["auth", "jwksUrl"],
+    "REPOWRIGHT_AUTH_JWKS_URL",
+    z.string().url().optional(),
+    "JWKS endpoint of the identity provider whose keys sign the tokens (with `REPOWRIGHT_AUTH=jwt`).",
+  ),
+  S(
+    ["auth", "jwtSecret"],
+    "REPOWRIGHT_AUTH_JWT_SECRET",
+    z.string().min(32, "use at least 32 characters").optional(),
+    "Shared secret for HS256-signed tokens, instead of a JWKS endpoint or public key.",
+    true,
+  ),
+  S(
+    ["auth", "publicKey"],
+    "REPOWRIGHT_AUTH_JWT_PUBLIC_KEY",
+    z.string().includes("BEGIN PUBLIC KEY", { message: "must be a PEM (SPKI) public key" }).optional(),
+    "PEM public key (RSA or EC) that verifies the tokens, instead of a JWKS endpoint.",
+  ),
+  S(["auth", "issuer"], "REPOWRIGHT_AUTH_ISSUER", z.string().min(1).optional(), "Required `iss` of tokens."),
+  S(
+    ["auth", "audience"],
+    "REPOWRIGHT_AUTH_AUDIENCE",
+    z.string().min(1).optional(),
+    "Required `aud` of tokens.",
+  ),
+  S(
+    ["auth", "rolesClaim"],
+    "REPOWRIGHT_AUTH_ROLES_CLAIM",
+    z.string().min(1).default("roles"),
+    "Claim that holds the caller's roles (an array or a space/comma-separated string); a dotted path reaches nested claims (`realm_access.roles`).",
+  ),
+  S(
+    ["auth", "readRoles"],
+    "REPOWRIGHT_AUTH_READ_ROLES",
+    list.default(["*"]),
+    "Roles that may call read-only tools; `*` is any authenticated caller.",
+  ),
+  S(
+    ["auth", "writeRoles"],
+    "REPOWRIGHT_AUTH_WRITE_ROLES",
+    list.default(["maintainer", "admin"]),
+    "Roles that may call every tool (tools that write, too); `*` is any authenticated caller.",
+  ),
+  S(
+    ["auth", "rateLimits"],
+    "REPOWRIGHT_RATE_LIMITS",
+    list.default([]),
+    "Tool calls per minute per caller, by role: `reader=60,maintainer=600,*=120` (a caller gets the highest of its roles; `*` for everyone else). Counted in the store, so replicas on Redis share them.",
+  ),
+  S(
+    ["audit", "mode"],
+    "REPOWRIGHT_AUDIT",
+    z.enum(["auto", "on", "off"]).default("auto"),
+    "Audit log of tool calls (who, what, outcome) in the store: `auto` records when `REPOWRIGHT_AUTH` is on.",
+  ),
+  S(
+    ["audit", "retentionDays"],
+    "REPOWRIGHT_AUDIT_RETENTION_DAYS",
+    int(1, 3650).default(90),
+    "How long audit records are kept.",
+  ),
+  S(
     ["code", "maxOpenIndexes"],
     "REPOWRIGHT_CODE_MAX_OPEN_INDEXES",
     int(1, 1000).default(8),
@@ -272,6 +340,19 @@ export interface Config {
     maxFileBytes: number;
     maxOpenIndexes: number;
   };
+  auth: {
+    mode: "none" | "jwt";
+    jwksUrl?: string;
+    jwtSecret?: string;
+    publicKey?: string;
+    issuer?: string;
+    audience?: string;
+    rolesClaim: string;
+    readRoles: string[];
+    writeRoles: string[];
+    rateLimits: string[];
+  };
+  audit: { mode: "auto" | "on" | "off"; retentionDays: number };
 }
 
 /** Partial config in the nested shape, as flags or tests give it. */
@@ -352,11 +433,32 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     throw new AppError("config_invalid", `invalid configuration:\n  ${messages.join("\n  ")}`);
   }
   const config = result.data as unknown as Config;
+  checkAuth(config, origin);
   config.core.home = resolve(
     cwd,
     config.core.home ?? env["REPOWRIGHT_HOME"] ?? join(env["HOME"] ?? homedir(), ".repowright"),
   );
   return deepFreeze(config);
+}
+
+/** Settings that only make sense together: a JWT mode needs exactly one way to verify tokens. */
+function checkAuth(config: Config, origin: Map<string, string>): void {
+  const a = config.auth;
+  const keys = [a.jwksUrl, a.jwtSecret, a.publicKey].filter((k) => k !== undefined).length;
+  if (a.mode === "jwt" && keys !== 1) {
+    throw new AppError(
+      "config_invalid",
+      `invalid configuration:\n  ${origin.get("auth.mode") ?? "REPOWRIGHT_AUTH"}=jwt needs exactly one of REPOWRIGHT_AUTH_JWKS_URL, REPOWRIGHT_AUTH_JWT_SECRET or REPOWRIGHT_AUTH_JWT_PUBLIC_KEY (${keys} given)`,
+    );
+  }
+  for (const rule of a.rateLimits) {
+    if (!/^[^=\s]+=\d+$/.test(rule) || Number(rule.split("=")[1]) < 1) {
+      throw new AppError(
+        "config_invalid",
+        `invalid configuration:\n  ${origin.get("auth.rateLimits") ?? "REPOWRIGHT_RATE_LIMITS"}: "${rule}" is not role=calls-per-minute (e.g. reader=60)`,
+      );
+    }
+  }
 }
 
 /** Values of settings marked secret, to register with the redactor. */

@@ -9,9 +9,10 @@ import type { Logger } from "../core/log.js";
 import { createMetrics, type Metrics } from "../core/metrics.js";
 import type { Redactor } from "../core/redact.js";
 import type { Store } from "../store/types.js";
+import { createAuditLog, createCallGuard } from "./auth.js";
 import { buildInventory, type InventoryOptions } from "./inventory.js";
 import { type CallOptions, type CallToolResult, createToolRunner, type RegisteredTool } from "./pipeline.js";
-import type { HostServices, Prompt, Resource, ResourceTemplate, Toolset } from "./tool.js";
+import type { Caller, HostServices, Prompt, Resource, ResourceTemplate, Toolset } from "./tool.js";
 
 export interface Registered<T> {
   item: T;
@@ -34,6 +35,8 @@ export interface Host {
    * returns the function that stops it. Session servers use it for resources/subscribe.
    */
   onResourceUpdated(listener: (uri: string) => void): () => void;
+  /** Whether the caller may call this tool (its roles, under REPOWRIGHT_AUTH); tools/list shows only those. */
+  allows(toolName: string, caller: Caller): boolean;
   /** Runs a tool through the pipeline; an unknown name is an AppError (a protocol error for MCP). */
   callTool(name: string, args: unknown, options: CallOptions): Promise<CallToolResult>;
   close(): Promise<void>;
@@ -93,11 +96,14 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     throw err;
   }
 
+  const guard = createCallGuard(config, store);
   const run = createToolRunner({
     services,
     metrics,
     redactor,
     defaultTimeoutMs: config.server.toolTimeoutMs,
+    guard,
+    audit: createAuditLog(config, store, redactor, log),
   });
 
   return {
@@ -110,6 +116,10 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     resources,
     resourceTemplates,
     prompts,
+    allows(name, caller) {
+      const entry = tools.get(name);
+      return entry !== undefined && (guard?.allows(entry.tool, caller) ?? true);
+    },
     onResourceUpdated(listener) {
       updates.on("updated", listener);
       return () => {

@@ -13,6 +13,7 @@ import {
 import type { AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { type Authenticator, AuthFailure, type Principal } from "./auth.js";
 import { createMemoryEventStore } from "./event-store.js";
 import type { Host } from "./host.js";
 import { createSessionServer } from "./server.js";
@@ -38,6 +39,8 @@ export interface HttpServeOptions {
   sessionIdleMs?: number;
   /** Events kept per session for resumption (Last-Event-ID); default 1000. */
   eventsPerSession?: number;
+  /** Verifies each request's bearer token (REPOWRIGHT_AUTH=jwt); none = open to whoever can connect. */
+  authenticator?: Authenticator;
 }
 
 export interface HttpServer {
@@ -51,6 +54,8 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
 interface Session {
   transport: StreamableHTTPServerTransport;
+  /** Who opened it: later requests of the session must come from the same caller. */
+  callerId: string;
   close(): Promise<void>;
   /** Requests (POST streams, the GET stream) still open. */
   open: number;
@@ -83,8 +88,11 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
     }
   };
 
-  const newSession = async () => {
-    const server = createSessionServer(host, { caller: { id: "anonymous", roles: [], transport: "http" } });
+  const newSession = async (principal: Principal | undefined) => {
+    const callerId = principal?.id ?? "anonymous";
+    const server = createSessionServer(host, {
+      caller: { id: callerId, roles: principal?.roles ?? [], transport: "http" },
+    });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: options.stateless ? undefined : () => randomUUID(),
       // One event store per session: a Last-Event-ID can only replay this session's own events, and they
@@ -93,7 +101,7 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
       retryInterval: options.retryIntervalMs ?? 1000,
       enableJsonResponse: false,
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, close: () => server.close(), open: 0, lastSeen: Date.now() });
+        sessions.set(id, { transport, callerId, close: () => server.close(), open: 0, lastSeen: Date.now() });
       },
     });
     transport.onclose = () => {
@@ -133,6 +141,22 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
 
   const handleMcp = async (req: IncomingMessage, res: ServerResponse) => {
     const sessionId = header(req, "mcp-session-id");
+    let principal: Principal | undefined;
+    if (options.authenticator) {
+      try {
+        principal = await options.authenticator.verify(header(req, "authorization"));
+      } catch (err) {
+        if (!(err instanceof AuthFailure)) throw err;
+        // RFC 6750: a 401 says how to authenticate; the message says what was wrong, never the token.
+        if (err.status === 401) {
+          res.setHeader(
+            "www-authenticate",
+            `Bearer realm="repowright", error="invalid_token", error_description="${err.message.replace(/"/g, "'")}"`,
+          );
+        }
+        return sendJson(res, err.status, rpcError(-32001, err.message));
+      }
+    }
     let body: unknown;
     if (req.method === "POST") {
       const raw = await readBody(req, maxBody);
@@ -154,7 +178,7 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
           rpcError(-32000, "Method not allowed: this server is stateless; POST only"),
         );
       }
-      const { server, transport } = await newSession();
+      const { server, transport } = await newSession(principal);
       res.on("close", () => void server.close().catch(() => {}));
       return transport.handleRequest(req, res, body);
     }
@@ -162,6 +186,8 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
       const session = sessions.get(sessionId);
       if (!session)
         return sendJson(res, 404, rpcError(-32001, "Session not found: start a new session with initialize"));
+      if (principal && principal.id !== session.callerId)
+        return sendJson(res, 403, rpcError(-32001, "Forbidden: this session belongs to another caller"));
       track(sessionId, res);
       return session.transport.handleRequest(req, res, body);
     }
@@ -169,7 +195,7 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
       req.method === "POST" &&
       (isInitializeRequest(body) || (Array.isArray(body) && body.some(isInitializeRequest)))
     ) {
-      const { transport } = await newSession();
+      const { transport } = await newSession(principal);
       await transport.handleRequest(req, res, body);
       return track(transport.sessionId, res);
     }

@@ -8,6 +8,7 @@ import type { ErrorPayload } from "../core/errors.js";
 import type { Metrics } from "../core/metrics.js";
 import type { Redactor } from "../core/redact.js";
 import { type Deadline, withDeadline } from "../core/resilience.js";
+import type { AuditLog, CallGuard } from "./auth.js";
 import { formatZodError, toErrorPayload } from "./errors.js";
 import {
   type Caller,
@@ -44,6 +45,10 @@ export interface ToolRunnerOptions {
   metrics: Metrics;
   redactor: Redactor;
   defaultTimeoutMs: number;
+  /** Authorization and rate limits (auth.ts); none when the server is open and unlimited. */
+  guard?: CallGuard;
+  /** The audit log; none when auditing is off. */
+  audit?: AuditLog;
 }
 
 export type ToolRunner = (
@@ -88,7 +93,7 @@ class CallContext implements ToolContext {
 }
 
 export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
-  const { services, metrics, redactor } = options;
+  const { services, metrics, redactor, guard, audit } = options;
   const { log } = services;
   // Labelled children looked up once per tool, not hashed on every call.
   const durations = new Map<string, ReturnType<typeof metrics.toolDuration.labels>>();
@@ -104,8 +109,10 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
   return async function runTool(entry, args, call) {
     const { tool } = entry;
     const started = performance.now();
+    const startedAt = audit ? new Date().toISOString() : "";
     let outcome = "ok";
     try {
+      if (guard) await guard.admit(tool, call.caller);
       const parsed = (tool.input as z.ZodTypeAny).safeParse(args ?? {});
       if (!parsed.success) {
         outcome = "validation";
@@ -136,6 +143,19 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
           { tool: tool.name, outcome, ms: Math.round(seconds * 1000), caller: call.caller.id },
           "tool call",
         );
+      }
+      if (audit) {
+        await audit.record({
+          at: startedAt,
+          caller: call.caller.id,
+          roles: call.caller.roles,
+          transport: call.caller.transport,
+          ...(call.caller.sessionId ? { session: call.caller.sessionId } : {}),
+          tool: tool.name,
+          outcome,
+          ms: Math.round(seconds * 1000),
+          args,
+        });
       }
     }
   };

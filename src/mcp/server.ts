@@ -102,18 +102,20 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
     caller: callerOf(sessionId),
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: [...host.tools.values()].map(({ tool }) => {
-      const outputSchema = toolOutputSchema(tool);
-      return {
-        name: tool.name,
-        title: tool.title,
-        description: tool.description,
-        inputSchema: toolInputSchema(tool) as { type: "object" },
-        ...(outputSchema ? { outputSchema: outputSchema as { type: "object" } } : {}),
-        annotations: { title: tool.title, ...tool.annotations },
-      };
-    }),
+  server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => ({
+    tools: [...host.tools.values()]
+      .filter(({ tool }) => host.allows(tool.name, callerOf(extra.sessionId)))
+      .map(({ tool }) => {
+        const outputSchema = toolOutputSchema(tool);
+        return {
+          name: tool.name,
+          title: tool.title,
+          description: tool.description,
+          inputSchema: toolInputSchema(tool) as { type: "object" },
+          ...(outputSchema ? { outputSchema: outputSchema as { type: "object" } } : {}),
+          annotations: { title: tool.title, ...tool.annotations },
+        };
+      }),
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
