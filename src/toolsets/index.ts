@@ -3,11 +3,12 @@
  * src/toolsets/<name>/index.ts exporting a `defineToolset(...)`, and add it here.
  */
 import type { Toolset } from "../mcp/tool.js";
+import { ciToolset } from "./ci/index.js";
 import { codeToolset } from "./code/index.js";
 import { githubToolset } from "./github/index.js";
 import { goalsToolset } from "./goals/index.js";
 import { memoryToolset } from "./memory/index.js";
 
 export function allToolsets(): Toolset[] {
-  return [memoryToolset, githubToolset, goalsToolset, codeToolset] as Toolset[];
+  return [memoryToolset, githubToolset, ciToolset, goalsToolset, codeToolset] as Toolset[];
 }

@@ -21,9 +21,9 @@ import {
 type Obj = Record<string, unknown>;
 const runId = z.number().int().min(1).describe("Workflow run id.");
 /** Job conclusions that count as failed (GitHub's "re-run failed jobs" also re-runs these). */
-const FAILED = new Set(["failure", "timed_out", "cancelled", "startup_failure"]);
+export const FAILED = new Set(["failure", "timed_out", "cancelled", "startup_failure"]);
 
-function runView(r: Obj) {
+export function runView(r: Obj) {
   return compact({
     id: r["id"] as number,
     name: r["name"] as string,
@@ -42,7 +42,7 @@ function runView(r: Obj) {
   });
 }
 
-function jobView(j: Obj) {
+export function jobView(j: Obj) {
   const steps = (j["steps"] as Obj[] | undefined) ?? [];
   const failedSteps = steps.filter((s) => s["conclusion"] === "failure").map((s) => s["name"] as string);
   return compact({
@@ -171,7 +171,7 @@ export const listWorkflowJobs = ghTool({
 });
 
 /** GitHub answers the logs endpoint with a redirect to a short-lived download URL; fetch that. */
-async function downloadJobLog(ctx: GhCtx, o: string, r: string, jobId: number): Promise<string> {
+export async function downloadJobLog(ctx: GhCtx, o: string, r: string, jobId: number): Promise<string> {
   const res = await gh(ctx).request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", {
     owner: o,
     repo: r,
@@ -198,6 +198,23 @@ async function downloadJobLog(ctx: GhCtx, o: string, r: string, jobId: number): 
     return dl.text();
   }
   return typeof res.data === "string" ? res.data : String(res.data ?? "");
+}
+
+/** Every job of a run's latest attempt, all pages (a matrix can have hundreds), so no failed job is missed. */
+export async function runJobs(ctx: GhCtx, o: string, r: string, runId: number): Promise<Obj[]> {
+  const jobs: Obj[] = [];
+  for (let p: number | null = 1; p !== null; ) {
+    const res = await gh(ctx).request("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", {
+      owner: o,
+      repo: r,
+      run_id: runId,
+      per_page: 100,
+      page: p,
+    });
+    jobs.push(...(res.data.jobs as unknown as Obj[]));
+    p = nextPage(res.headers.link);
+  }
+  return jobs;
 }
 
 export const getJobLogs = ghTool({
@@ -247,23 +264,13 @@ export const getJobLogs = ghTool({
       ).data;
       jobs = [{ id: Number(j.id), name: j.name, conclusion: j.conclusion }];
     } else {
-      // Every page of the run's jobs (a matrix can have hundreds), so no failed job is missed.
-      jobs = [];
-      for (let p: number | null = 1; p !== null; ) {
-        const res = await gh(ctx).request("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", {
-          owner: input.owner,
-          repo: input.repo,
-          run_id: input.run_id!,
-          per_page: 100,
-          page: p,
-        });
-        for (const j of res.data.jobs) {
-          if (!input.failed_only || FAILED.has(String(j.conclusion))) {
-            jobs.push({ id: Number(j.id), name: j.name, conclusion: j.conclusion });
-          }
-        }
-        p = nextPage(res.headers.link);
-      }
+      jobs = (await runJobs(ctx, input.owner, input.repo, input.run_id!))
+        .filter((j) => !input.failed_only || FAILED.has(String(j["conclusion"])))
+        .map((j) => ({
+          id: Number(j["id"]),
+          name: String(j["name"]),
+          conclusion: j["conclusion"] as string | null,
+        }));
     }
     const left = jobs.slice(input.max_jobs);
     jobs = jobs.slice(0, input.max_jobs);

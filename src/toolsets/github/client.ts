@@ -19,6 +19,7 @@ import Bottleneck from "bottleneck";
 import type { Config } from "../../core/config.js";
 import { AppError, ToolError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
+import type { HostServices } from "../../mcp/tool.js";
 import type { Store } from "../../store/types.js";
 import { useImmediateBottleneck } from "./bottleneck.js";
 import { changedResources } from "./uris.js";
@@ -74,6 +75,19 @@ export interface CreateClientOptions {
   fetch?: typeof fetch;
   /** Told each resource URI a successful write may have changed (see changedResources). */
   resourceUpdated?: (uri: string) => void;
+}
+
+/** What a toolset that talks to GitHub gets from init(): the github and ci toolsets share this. */
+export function createGithubDeps(services: HostServices): GithubDeps {
+  return {
+    octokit: createGithubClient({
+      config: services.config,
+      store: services.store,
+      log: services.log,
+      resourceUpdated: services.resourceUpdated,
+    }),
+    fetch: globalThis.fetch.bind(globalThis),
+  };
 }
 
 export function createGithubClient(options: CreateClientOptions): GithubClient {

@@ -4,7 +4,7 @@
  */
 import { defineToolset, type Tool } from "../../mcp/tool.js";
 import { actionTools } from "./actions.js";
-import { createGithubClient, type GithubDeps, missingCredentials } from "./client.js";
+import { createGithubDeps, type GithubDeps, missingCredentials } from "./client.js";
 import { syncGoalIssues } from "./goal-sync.js";
 import { issueTools } from "./issues.js";
 import { pullTools } from "./pulls.js";
@@ -26,13 +26,5 @@ export const githubToolset = defineToolset<GithubDeps>({
   tools: githubTools as Tool<never, GithubDeps>[],
   resourceTemplates: githubResourceTemplates,
   unavailable: (config) => missingCredentials(config.github),
-  init: (services) => ({
-    octokit: createGithubClient({
-      config: services.config,
-      store: services.store,
-      log: services.log,
-      resourceUpdated: services.resourceUpdated,
-    }),
-    fetch: globalThis.fetch.bind(globalThis),
-  }),
+  init: createGithubDeps,
 });

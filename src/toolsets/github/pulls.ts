@@ -15,6 +15,7 @@ import {
   pullView,
   RO,
   repo,
+  sleep,
   WRITE,
   WRITE_IDEMPOTENT,
 } from "./common.js";
@@ -177,28 +178,6 @@ export const getPullRequest = ghTool({
 
 /** Waits before re-reading a pull request whose mergeability GitHub has not computed yet. */
 const MERGEABILITY_WAITS_MS = [250, 750, 1500];
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", abort);
-    };
-    const abort = () => {
-      done();
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      done();
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", abort, { once: true });
-  });
-}
 
 export const getPullRequestFiles = ghTool({
   name: "get_pull_request_files",
