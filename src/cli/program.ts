@@ -16,6 +16,7 @@ import { registerAuditCommand } from "./audit-command.js";
 import { registerCodeCommands } from "./code-commands.js";
 import { registerGithubCommands } from "./github-commands.js";
 import { loadPlugins } from "./plugins.js";
+import { registerSplitCommand } from "./split-command.js";
 import { formatToolList } from "./tools-list.js";
 
 export interface CliIo {
@@ -194,6 +195,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerCodeCommands(program, io);
   registerGithubCommands(program, io);
   registerAuditCommand(program, io);
+  registerSplitCommand(program, io, (code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(argv);
   } catch (err) {

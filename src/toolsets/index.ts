@@ -8,7 +8,8 @@ import { codeToolset } from "./code/index.js";
 import { githubToolset } from "./github/index.js";
 import { goalsToolset } from "./goals/index.js";
 import { memoryToolset } from "./memory/index.js";
+import { prsToolset } from "./prs/index.js";
 
 export function allToolsets(): Toolset[] {
-  return [memoryToolset, githubToolset, ciToolset, goalsToolset, codeToolset] as Toolset[];
+  return [memoryToolset, githubToolset, ciToolset, goalsToolset, codeToolset, prsToolset] as Toolset[];
 }

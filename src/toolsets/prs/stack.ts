@@ -1,0 +1,150 @@
+/**
+ * A planned split made real on GitHub: one branch per group, each built on the previous one, each with
+ * one commit of its group's files, and a draft pull request per branch whose base is the previous branch,
+ * so each pull request shows only its own part. Goes through the github toolset's own tools (create_branch,
+ * push_files, create_pull_request, update_pull_request): same pacing, retries, errors and conflict checks.
+ */
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { conflictError, validationError } from "../../core/errors.js";
+import type { ToolContext } from "../../mcp/tool.js";
+import type { GithubDeps } from "../github/client.js";
+import { createPullRequest, updatePullRequest } from "../github/pulls.js";
+import { createBranch, pushFiles } from "../github/repos.js";
+import { type ChangedFile, contentOf, type WorkingTree } from "./changes.js";
+import type { PlannedGroup } from "./group.js";
+
+export interface StackOptions {
+  owner: string;
+  repo: string;
+  /** The branch the stack goes on; must be at the working tree's HEAD. */
+  base: string;
+  /** Branch names are `<prefix>/<n>-<slug>`. */
+  prefix: string;
+  draft: boolean;
+}
+
+export interface StackedPr {
+  index: number;
+  title: string;
+  branch: string;
+  base: string;
+  number: number;
+  url: string;
+  commit_sha: string;
+}
+
+/** Runs a github tool's handler with its input parsed (defaults applied), as the host would. */
+async function use<I, O>(
+  tool: { input: { parse(v: unknown): I }; handler(input: I, ctx: ToolContext<GithubDeps>): Promise<O> },
+  input: unknown,
+  ctx: ToolContext<GithubDeps>,
+): Promise<O> {
+  return tool.handler(tool.input.parse(input), ctx);
+}
+
+function slug(title: string): string {
+  return (
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 40)
+      .replace(/-+$/, "") || "part"
+  );
+}
+
+export async function createStack(
+  tree: WorkingTree,
+  groups: readonly PlannedGroup[],
+  options: StackOptions,
+  ctx: ToolContext<GithubDeps>,
+): Promise<StackedPr[]> {
+  if (groups.length === 0) throw validationError("nothing to split: the working tree has no changes");
+  const repoRef = { owner: options.owner, repo: options.repo };
+  // The stack applies the working tree's changes on top of the base: the base must be where HEAD is.
+  const baseHead = await branchHead(ctx, options.owner, options.repo, options.base);
+  if (baseHead !== tree.head) {
+    throw conflictError(
+      `${options.owner}/${options.repo}@${options.base} is at ${baseHead.slice(0, 7)}, but your changes are on top of ${tree.head.slice(0, 7)}: push your commits or rebase on ${options.base} first, so that each pull request shows only its part`,
+    );
+  }
+  const made: StackedPr[] = [];
+  let parent = options.base;
+  for (const g of groups) {
+    await ctx.progress({
+      progress: g.index - 1,
+      total: groups.length,
+      message: `part ${g.index}: ${g.title}`,
+    });
+    const branch = `${options.prefix}/${g.index}-${slug(g.title)}`;
+    await use(createBranch, { ...repoRef, branch, from_ref: parent }, ctx);
+    const { files, deletions } = await payload(tree.root, g.files);
+    const pushed = await use(pushFiles, { ...repoRef, branch, message: g.title, files, deletions }, ctx);
+    const pr = (await use(
+      createPullRequest,
+      { ...repoRef, title: g.title, head: branch, base: parent, body: g.description, draft: options.draft },
+      ctx,
+    )) as { number: number; url: string };
+    made.push({
+      index: g.index,
+      title: g.title,
+      branch,
+      base: parent,
+      number: pr.number,
+      url: pr.url,
+      commit_sha: (pushed as { commit_sha: string }).commit_sha,
+    });
+    parent = branch;
+  }
+  // Now that every number is known, each description lists the whole stack, in merge order.
+  for (const [i, pr] of made.entries()) {
+    const stack = made
+      .map(
+        (p) =>
+          `${p.index === pr.index ? "→" : "-"} #${p.number} ${p.title}${p.index === pr.index ? " (this one)" : ""}`,
+      )
+      .join("\n");
+    await use(
+      updatePullRequest,
+      {
+        ...repoRef,
+        pull_number: pr.number,
+        body: `${groups[i]!.description}\n\n**Stack** (merge from the top; each pull request is based on the one before):\n\n${stack}`,
+      },
+      ctx,
+    );
+  }
+  return made;
+}
+
+/** The head sha of a branch (a fresh read, not a cached one). */
+async function branchHead(ctx: ToolContext<GithubDeps>, owner: string, repo: string, branch: string) {
+  const res = await ctx.deps.octokit.request("GET /repos/{owner}/{repo}/branches/{branch}", {
+    owner,
+    repo,
+    branch,
+    request: { signal: ctx.signal, noCache: true },
+  });
+  return (res.data as { commit: { sha: string } }).commit.sha;
+}
+
+/** push_files input for a group: contents from the working tree (base64 for binaries), deletions. */
+async function payload(root: string, files: readonly ChangedFile[]) {
+  const out: { path: string; content: string; encoding: "utf-8" | "base64"; mode: "100644" | "100755" }[] =
+    [];
+  const deletions: string[] = [];
+  for (const f of files) {
+    if (f.oldPath) deletions.push(f.oldPath);
+    const buf = await contentOf(root, f);
+    if (buf === null) {
+      deletions.push(f.path);
+      continue;
+    }
+    const mode = (await stat(join(root, f.path))).mode & 0o111 ? "100755" : "100644";
+    if (f.binary || buf.subarray(0, 8000).includes(0)) {
+      out.push({ path: f.path, content: buf.toString("base64"), encoding: "base64", mode });
+    } else out.push({ path: f.path, content: buf.toString("utf8"), encoding: "utf-8", mode });
+  }
+  return { files: out, deletions };
+}
