@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 
+/** In the order causes explain each other: the first one found in a log is its cause. */
 export const CATEGORIES = [
   "infrastructure",
   "timeout",
@@ -15,8 +16,8 @@ export const CATEGORIES = [
   "lockfile",
   "dependency",
   "format",
-  "lint",
   "typecheck",
+  "lint",
   "build",
   "test",
   "unknown",
@@ -193,19 +194,7 @@ const RULES: Rule[] = [
   ),
 ];
 
-/** The order in which causes explain each other: the first found is the cause. */
-const PRIORITY: readonly Category[] = [
-  "infrastructure",
-  "timeout",
-  "out_of_memory",
-  "lockfile",
-  "dependency",
-  "format",
-  "typecheck",
-  "lint",
-  "build",
-  "test",
-];
+const PRIORITY: readonly Category[] = CATEGORIES.filter((c) => c !== "unknown");
 
 const ACTION: Record<Category, Action> = {
   infrastructure: "rerun",

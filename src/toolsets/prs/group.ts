@@ -195,19 +195,14 @@ export function planGroups(files: readonly ChangedFile[], options: PlanOptions):
   // 4. Edges between buckets from what the code imports (a test's imports do not order groups: tests
   // import widely, and would tie unrelated modules into cycles). Groups that import each other merge.
   const edgesOf = () => {
-    const edges = new Map<string, Map<string, number>>();
+    const edges = new Map() as Edges;
     for (const [from, targets] of imports) {
       if (kind.get(from) === "test") continue;
       const a = bucketOf.get(from)!;
       for (const t of targets) {
         const b = bucketOf.get(t)!;
         if (a === b) continue;
-        let m = edges.get(a);
-        if (!m) {
-          m = new Map();
-          edges.set(a, m);
-        }
-        m.set(b, (m.get(b) ?? 0) + 1);
+        addEdge(edges, a, b);
       }
     }
     return edges;
@@ -316,17 +311,12 @@ function foldDirectories(
   const frozen = new Set<string>(["."]);
   // Modules caught in import cycles, which would have to merge: a fold must not add to them.
   const tangled = () => {
-    const edges = new Map<string, Map<string, number>>();
+    const edges = new Map() as Edges;
     for (const [a, b] of fileEdges) {
       const x = moduleOf.get(a)!;
       const y = moduleOf.get(b)!;
       if (x === y) continue;
-      let m = edges.get(x);
-      if (!m) {
-        m = new Map();
-        edges.set(x, m);
-      }
-      m.set(y, 1);
+      addEdge(edges, x, y);
     }
     return stronglyConnected([...new Set(moduleOf.values())], edges).reduce((n, c) => n + c.length, 0);
   };
@@ -379,6 +369,18 @@ function sharedSegments(a: readonly ChangedFile[], b: readonly ChangedFile[]): n
 
 function topDir(path: string): string {
   return path.includes("/") ? path.slice(0, path.indexOf("/")) : ".";
+}
+
+type Edges = Map<string, Map<string, number>>;
+
+/** Counts one more import from group `a` to group `b`. */
+function addEdge(edges: Edges, a: string, b: string): void {
+  let m = edges.get(a);
+  if (!m) {
+    m = new Map();
+    edges.set(a, m);
+  }
+  m.set(b, (m.get(b) ?? 0) + 1);
 }
 
 /** Tarjan's strongly connected components with more than one member. */
