@@ -1,12 +1,16 @@
 /**
  * Prometheus metrics. One registry per host so that tests and embedders never share global state.
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export interface Metrics {
   registry: Registry;
   toolCalls: Counter<"tool" | "outcome">;
   toolDuration: Histogram<"tool">;
+  /** Open MCP sessions over Streamable HTTP. */
+  httpSessions: Gauge;
+  /** HTTP requests turned away before any tool ran: 401 (no or bad token) or 403 (another's session). */
+  httpAuthFailures: Counter<"status">;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -25,5 +29,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
-  return { registry, toolCalls, toolDuration };
+  const httpSessions = new Gauge({
+    name: "repowright_http_sessions",
+    help: "Open MCP sessions over Streamable HTTP.",
+    registers: [registry],
+  });
+  const httpAuthFailures = new Counter({
+    name: "repowright_http_auth_failures_total",
+    help: "HTTP requests refused by authentication (401) or session ownership (403).",
+    labelNames: ["status"] as const,
+    registers: [registry],
+  });
+  return { registry, toolCalls, toolDuration, httpSessions, httpAuthFailures };
 }

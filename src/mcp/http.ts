@@ -102,10 +102,12 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
       enableJsonResponse: false,
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, callerId, close: () => server.close(), open: 0, lastSeen: Date.now() });
+        host.metrics.httpSessions.set(sessions.size);
       },
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
+      host.metrics.httpSessions.set(sessions.size);
     };
     await server.connect(transport);
     return { server, transport };
@@ -130,6 +132,7 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
       for (const [id, session] of sessions) {
         if (session.open === 0 && now - session.lastSeen > idleMs) {
           sessions.delete(id);
+          host.metrics.httpSessions.set(sessions.size);
           log.debug({ session: id }, "closing idle MCP session");
           void session.close().catch(() => {});
         }
@@ -154,6 +157,7 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
             `Bearer realm="repowright", error="invalid_token", error_description="${err.message.replace(/"/g, "'")}"`,
           );
         }
+        host.metrics.httpAuthFailures.labels(String(err.status)).inc();
         return sendJson(res, err.status, rpcError(-32001, err.message));
       }
     }
@@ -186,8 +190,10 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
       const session = sessions.get(sessionId);
       if (!session)
         return sendJson(res, 404, rpcError(-32001, "Session not found: start a new session with initialize"));
-      if (principal && principal.id !== session.callerId)
+      if (principal && principal.id !== session.callerId) {
+        host.metrics.httpAuthFailures.labels("403").inc();
         return sendJson(res, 403, rpcError(-32001, "Forbidden: this session belongs to another caller"));
+      }
       track(sessionId, res);
       return session.transport.handleRequest(req, res, body);
     }
