@@ -7,6 +7,7 @@ import { Command, Option } from "commander";
 import { createApp } from "../app.js";
 import { type ConfigOverrides, loadConfig } from "../core/config.js";
 import { AppError } from "../core/errors.js";
+import { restRoutes } from "../gateway/rest.js";
 import { createAuthenticator } from "../mcp/auth.js";
 import { serveHttp } from "../mcp/http.js";
 import { buildInventory } from "../mcp/inventory.js";
@@ -107,13 +108,15 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
         await shutdown();
         return;
       }
+      const authenticator = createAuthenticator(config.auth);
       const http = await serveHttp(host, {
         host: config.server.host,
         port: config.server.port,
         stateless: config.server.stateless,
         allowedHosts: config.server.allowedHosts,
         sessionIdleMs: config.server.sessionIdleMs,
-        authenticator: createAuthenticator(config.auth),
+        authenticator,
+        routes: [restRoutes(host, { authenticator })],
       });
       out(`repowright ${SERVER_VERSION} serving MCP (Streamable HTTP) at ${http.url}`);
       if (config.auth.mode === "none" && !isLoopback(config.server.host)) {
@@ -124,9 +127,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
       out(
         `toolsets: ${names} (${host.tools.size} tools${config.server.readOnly ? ", read-only" : ""}); store: ${app.store.kind}`,
       );
-      out(
-        `health: ${http.url.replace(/\/mcp$/, "/healthz")}  metrics: ${http.url.replace(/\/mcp$/, "/metrics")}`,
-      );
+      const origin = http.url.replace(/\/mcp$/, "");
+      out(`health: ${origin}/healthz  metrics: ${origin}/metrics  REST: ${origin}/api/v1/tools`);
       log.debug({ url: http.url }, "serving");
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);

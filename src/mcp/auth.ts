@@ -158,41 +158,49 @@ export function createCallGuard(config: Readonly<Config>, store: Store): CallGua
     }
     return best ?? limits.get("*");
   };
+  const countCall = async (caller: Caller): Promise<void> => {
+    const limit = limitOf(caller);
+    if (limit === undefined) return;
+    // A sliding window: this minute's count plus the last minute's, weighted by how much of it still
+    // lies within the past 60 s. No burst of twice the limit around a minute boundary.
+    const now = Date.now();
+    const window = Math.floor(now / WINDOW_MS);
+    const into = now - window * WINDOW_MS;
+    const key = `${caller.id}:${window}`;
+    const current = await store.incr(RATE_NS, key);
+    if (current === 1) await store.expire(RATE_NS, key, 2 * WINDOW_MS);
+    const previous = Number((await store.get(RATE_NS, `${caller.id}:${window - 1}`)) ?? 0);
+    const recent = previous * (1 - into / WINDOW_MS) + current;
+    if (recent > limit) {
+      // When enough of last minute's calls slide out of view; else when this minute's window ends.
+      const waitMs =
+        current <= limit && previous > 0
+          ? (1 - (limit - current) / previous) * WINDOW_MS - into
+          : WINDOW_MS - into;
+      const retry = Math.max(1, Math.ceil(waitMs / 1000));
+      throw new ToolError(
+        "rate_limited",
+        `rate limit of ${limit} tool calls per minute reached; retry in ${retry} s`,
+        {
+          statusCode: 429,
+          retryAfterS: retry,
+        },
+      );
+    }
+  };
   return {
     allows,
     async admit(tool, caller) {
+      // Every attempt counts against the rate limit, refused ones too: hammering a forbidden tool is
+      // still load.
+      if (!isLocal(caller)) await countCall(caller);
       if (!allows(tool, caller)) {
         const roles = caller.roles.length > 0 ? caller.roles.join(", ") : "none";
+        const read = tool.annotations.readOnlyHint === true;
         throw new ToolError(
           "forbidden",
-          `${tool.name} ${tool.annotations.readOnlyHint === true ? "" : "changes things and "}is not allowed for your roles (${roles}); ask for one of: ${(tool.annotations.readOnlyHint === true ? [...auth.readRoles, ...auth.writeRoles] : auth.writeRoles).join(", ")}`,
+          `${tool.name} ${read ? "" : "changes things and "}is not allowed for your roles (${roles}); ask for one of: ${(read ? [...auth.readRoles, ...auth.writeRoles] : auth.writeRoles).join(", ")}`,
           { statusCode: 403 },
-        );
-      }
-      if (isLocal(caller)) return;
-      const limit = limitOf(caller);
-      if (limit === undefined) return;
-      // A sliding window: this minute's count plus the last minute's, weighted by how much of it still
-      // lies within the past 60 s. No burst of twice the limit around a minute boundary.
-      const now = Date.now();
-      const window = Math.floor(now / WINDOW_MS);
-      const into = now - window * WINDOW_MS;
-      const key = `${caller.id}:${window}`;
-      const current = await store.incr(RATE_NS, key);
-      if (current === 1) await store.expire(RATE_NS, key, 2 * WINDOW_MS);
-      const previous = Number((await store.get(RATE_NS, `${caller.id}:${window - 1}`)) ?? 0);
-      const recent = previous * (1 - into / WINDOW_MS) + current;
-      if (recent > limit) {
-        // When enough of last minute's calls slide out of view; else when this minute's window ends.
-        const waitMs =
-          current <= limit && previous > 0
-            ? (1 - (limit - current) / previous) * WINDOW_MS - into
-            : WINDOW_MS - into;
-        const retry = Math.max(1, Math.ceil(waitMs / 1000));
-        throw new ToolError(
-          "rate_limited",
-          `rate limit of ${limit} tool calls per minute reached; retry in ${retry} s`,
-          { statusCode: 429, retryAfterS: retry },
         );
       }
     },

@@ -41,7 +41,14 @@ export interface HttpServeOptions {
   eventsPerSession?: number;
   /** Verifies each request's bearer token (REPOWRIGHT_AUTH=jwt); none = open to whoever can connect. */
   authenticator?: Authenticator;
+  /**
+   * More HTTP handlers (the REST gateway): asked in order for any path other than the MCP endpoint and the
+   * health/metrics ones; a handler returns false when the request is not its. Host and Origin checks apply.
+   */
+  routes?: readonly HttpRoute[];
 }
+
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
 export interface HttpServer {
   url: string;
@@ -219,6 +226,12 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
       else res.end();
     };
     if (url.pathname === path) return void handleMcp(req, res).catch(done);
+    if (options.routes?.length && !["/healthz", "/readyz", "/metrics"].includes(url.pathname)) {
+      return void (async () => {
+        for (const route of options.routes!) if (await route(req, res, url)) return;
+        sendJson(res, 404, { error: `not found; the MCP endpoint is ${path}` });
+      })().catch(done);
+    }
     if (req.method !== "GET") return sendJson(res, 405, { error: "method not allowed" });
     if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (url.pathname === "/readyz") {
@@ -265,7 +278,7 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
   };
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
+export function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
@@ -274,12 +287,12 @@ function rpcError(code: number, message: string) {
   return { jsonrpc: "2.0", error: { code, message }, id: null };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
+export function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
 }
 
-function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+export function readBody(req: IncomingMessage, max: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,0 +1,229 @@
+/**
+ * The REST gateway: every tool the host serves as `POST /api/v1/tools/<name>` with the arguments as the
+ * JSON body, for scripts, CI jobs and services that do not speak MCP. Same pipeline as MCP calls (roles,
+ * rate limits, validation, time limit, redaction, metrics, audit), same bearer-token authentication, and an
+ * OpenAPI 3.1 description generated from the tools' own schemas at `/api/v1/openapi.json`.
+ *
+ * A tool error answers with its HTTP status (validation 400, auth 401, forbidden 403, not_found 404,
+ * conflict 409, rate_limited 429 with Retry-After, internal 500, upstream 502, timeout 504) and the
+ * DESIGN.md error shape as the body.
+ */
+import type { ServerResponse } from "node:http";
+import type { ErrorType } from "../core/errors.js";
+import { type Authenticator, AuthFailure, type Principal } from "../mcp/auth.js";
+import type { Host } from "../mcp/host.js";
+import { type HttpRoute, header, readBody, sendJson } from "../mcp/http.js";
+import type { CallToolResult } from "../mcp/pipeline.js";
+import { toolInputSchema, toolOutputSchema } from "../mcp/schema.js";
+import { SERVER_NAME, SERVER_VERSION } from "../mcp/server.js";
+import type { Caller } from "../mcp/tool.js";
+
+export const API_PREFIX = "/api/v1";
+
+const STATUS: Record<ErrorType, number> = {
+  validation: 400,
+  auth: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  internal: 500,
+  upstream: 502,
+  timeout: 504,
+};
+
+export interface RestOptions {
+  authenticator?: Authenticator;
+  /** Largest accepted request body; default 4 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** The gateway's routes, to mount on the HTTP server next to the MCP endpoint. */
+export function restRoutes(host: Host, options: RestOptions = {}): HttpRoute {
+  const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const callerOf = (p: Principal | undefined): Caller => ({
+    id: p?.id ?? "anonymous",
+    roles: p?.roles ?? [],
+    transport: "http",
+  });
+
+  return async (req, res, url) => {
+    if (!url.pathname.startsWith(`${API_PREFIX}/`)) return false;
+    const rest = url.pathname.slice(API_PREFIX.length);
+    let principal: Principal | undefined;
+    if (options.authenticator) {
+      try {
+        principal = await options.authenticator.verify(header(req, "authorization"));
+      } catch (err) {
+        if (!(err instanceof AuthFailure)) throw err;
+        host.metrics.httpAuthFailures.labels(String(err.status)).inc();
+        if (err.status === 401)
+          res.setHeader("www-authenticate", `Bearer realm="repowright", error="invalid_token"`);
+        sendJson(res, err.status, {
+          error: err.message,
+          type: err.status === 401 ? "auth" : "forbidden",
+          status_code: err.status,
+        });
+        return true;
+      }
+    }
+    const caller = callerOf(principal);
+
+    if (rest === "/tools" && req.method === "GET") {
+      sendJson(res, 200, {
+        tools: [...host.tools.values()]
+          .filter(({ tool }) => host.allows(tool.name, caller))
+          .map(({ tool, toolset }) => ({
+            name: tool.name,
+            toolset,
+            title: tool.title,
+            description: tool.description,
+            annotations: tool.annotations,
+            input_schema: toolInputSchema(tool),
+            ...(tool.output ? { output_schema: toolOutputSchema(tool) } : {}),
+          })),
+      });
+      return true;
+    }
+    if (rest === "/openapi.json" && req.method === "GET") {
+      sendJson(res, 200, openApi(host, caller, options.authenticator !== undefined));
+      return true;
+    }
+    const m = /^\/tools\/([A-Za-z0-9_]+)$/.exec(rest);
+    if (!m) {
+      sendJson(res, 404, {
+        error: `no such API path; see ${API_PREFIX}/openapi.json`,
+        type: "not_found",
+        status_code: 404,
+      });
+      return true;
+    }
+    if (req.method !== "POST") {
+      res.setHeader("allow", "POST");
+      sendJson(res, 405, {
+        error: "call a tool with POST and its arguments as a JSON object",
+        type: "validation",
+        status_code: 405,
+      });
+      return true;
+    }
+    const name = m[1]!;
+    if (!host.tools.has(name)) {
+      sendJson(res, 404, {
+        error: `unknown tool "${name}"; GET ${API_PREFIX}/tools lists the tools`,
+        type: "not_found",
+        status_code: 404,
+      });
+      return true;
+    }
+    const raw = await readBody(req, maxBody);
+    if (raw === null) {
+      sendJson(res, 413, {
+        error: `request body larger than ${maxBody} bytes`,
+        type: "validation",
+        status_code: 413,
+      });
+      return true;
+    }
+    let args: unknown = {};
+    if (raw.trim() !== "") {
+      try {
+        args = JSON.parse(raw);
+      } catch {
+        sendJson(res, 400, {
+          error: "the body is not JSON: send the arguments as a JSON object",
+          type: "validation",
+          status_code: 400,
+        });
+        return true;
+      }
+    }
+    // A client that goes away cancels its call, as over MCP.
+    const controller = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) controller.abort(new Error("client disconnected"));
+    });
+    const result = await host.callTool(name, args, { caller, signal: controller.signal });
+    sendResult(res, result);
+    return true;
+  };
+}
+
+function sendResult(res: ServerResponse, result: CallToolResult): void {
+  const text = result.content.find((c) => c["type"] === "text")?.["text"];
+  let body: unknown = result.structuredContent;
+  if (body === undefined) {
+    if (typeof text === "string") {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = { text };
+      }
+    } else body = { content: result.content };
+  }
+  if (!result.isError) {
+    sendJson(res, 200, body);
+    return;
+  }
+  const error = (typeof text === "string" ? JSON.parse(text) : body) as {
+    type?: ErrorType;
+    retry_after_s?: number;
+  };
+  const status = STATUS[error.type ?? "internal"] ?? 500;
+  if (status === 429 && error.retry_after_s !== undefined)
+    res.setHeader("retry-after", String(error.retry_after_s));
+  sendJson(res, status, error);
+}
+
+const ERROR_SCHEMA = {
+  type: "object",
+  required: ["error", "type"],
+  properties: {
+    error: { type: "string" },
+    type: { type: "string", enum: Object.keys(STATUS) },
+    status_code: { type: "integer" },
+    retry_after_s: { type: "number" },
+    details: { type: "object" },
+  },
+};
+
+/** OpenAPI 3.1 for the tools this caller may call; the request body of each is the tool's input schema. */
+export function openApi(host: Host, caller: Caller, authenticated: boolean): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  for (const { tool, toolset } of host.tools.values()) {
+    if (!host.allows(tool.name, caller)) continue;
+    const output = toolOutputSchema(tool);
+    paths[`${API_PREFIX}/tools/${tool.name}`] = {
+      post: {
+        operationId: tool.name,
+        summary: tool.title,
+        description: tool.description,
+        tags: [toolset],
+        requestBody: { required: true, content: { "application/json": { schema: toolInputSchema(tool) } } },
+        responses: {
+          "200": {
+            description: "The tool's result.",
+            content: { "application/json": { schema: output ?? {} } },
+          },
+          default: {
+            description: "An error in the DESIGN.md shape.",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+          },
+        },
+        "x-annotations": tool.annotations,
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: `${SERVER_NAME} REST gateway`, version: SERVER_VERSION },
+    paths,
+    components: {
+      schemas: { Error: ERROR_SCHEMA },
+      ...(authenticated
+        ? { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } }
+        : {}),
+    },
+    ...(authenticated ? { security: [{ bearer: [] }] } : {}),
+  };
+}
