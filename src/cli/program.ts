@@ -16,6 +16,7 @@ import { allToolsets } from "../toolsets/index.js";
 import { registerAuditCommand } from "./audit-command.js";
 import { registerCodeCommands } from "./code-commands.js";
 import { registerGithubCommands } from "./github-commands.js";
+import { registerJiraCommands } from "./jira-commands.js";
 import { loadPlugins } from "./plugins.js";
 import { registerSplitCommand } from "./split-command.js";
 import { formatToolList } from "./tools-list.js";
@@ -196,6 +197,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
 
   registerCodeCommands(program, io);
   registerGithubCommands(program, io);
+  registerJiraCommands(program, io);
   registerAuditCommand(program, io);
   registerSplitCommand(program, io, (code) => {
     exitCode = code;

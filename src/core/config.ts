@@ -214,6 +214,19 @@ export const SETTINGS: readonly Setting[] = [
     "Largest file the code index reads; bigger files are skipped with the reason recorded.",
   ),
   S(
+    ["jira", "url"],
+    "JIRA_URL",
+    z.string().url().optional(),
+    "Jira Cloud site, e.g. `https://acme.atlassian.net` (the jira toolset is served when this, `JIRA_EMAIL` and `JIRA_API_TOKEN` are set).",
+  ),
+  S(
+    ["jira", "email"],
+    "JIRA_EMAIL",
+    z.string().min(3).optional(),
+    "Atlassian account email for the API token.",
+  ),
+  S(["jira", "apiToken"], "JIRA_API_TOKEN", z.string().min(1).optional(), "Atlassian API token.", true),
+  S(
     ["auth", "mode"],
     "REPOWRIGHT_AUTH",
     z.enum(["none", "jwt"]).default("none"),
@@ -340,6 +353,7 @@ export interface Config {
     maxFileBytes: number;
     maxOpenIndexes: number;
   };
+  jira: { url?: string; email?: string; apiToken?: string };
   auth: {
     mode: "none" | "jwt";
     jwksUrl?: string;

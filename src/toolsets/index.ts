@@ -7,9 +7,18 @@ import { ciToolset } from "./ci/index.js";
 import { codeToolset } from "./code/index.js";
 import { githubToolset } from "./github/index.js";
 import { goalsToolset } from "./goals/index.js";
+import { jiraToolset } from "./jira/index.js";
 import { memoryToolset } from "./memory/index.js";
 import { prsToolset } from "./prs/index.js";
 
 export function allToolsets(): Toolset[] {
-  return [memoryToolset, githubToolset, ciToolset, goalsToolset, codeToolset, prsToolset] as Toolset[];
+  return [
+    memoryToolset,
+    githubToolset,
+    ciToolset,
+    jiraToolset,
+    goalsToolset,
+    codeToolset,
+    prsToolset,
+  ] as Toolset[];
 }
