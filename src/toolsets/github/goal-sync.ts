@@ -11,17 +11,20 @@
  */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import { Redactor } from "../../core/redact.js";
-import { buildGraph, layer } from "../goals/graph.js";
 import type { Task } from "../goals/model.js";
 import { checkGoalId } from "../goals/model.js";
-import { type GoalState, loadGoal, transact } from "../goals/repo.js";
+import {
+  dependenciesFirst,
+  markedTask,
+  marks,
+  publicScrubber,
+  saveTaskLinks,
+  taskIssueText,
+} from "../goals/publish.js";
+import { loadGoal } from "../goals/repo.js";
 import { type GhCtx, gh, ghTool, owner, repo, WRITE_IDEMPOTENT } from "./common.js";
 
 type Obj = Record<string, unknown>;
-
-const MARKER = /<!--\s*repowright:task=(TASK-\d+)\s+goal=(GOAL-\d+)\s*-->/;
-const MAX_LINKS = 20;
 
 interface IssueSeen {
   number: number;
@@ -54,46 +57,22 @@ function linkedNumbers(task: Task, owner: string, repo: string): number[] {
   });
 }
 
-/** Whether an issue body carries the marker of this task. */
-function marks(body: string, task: Task): boolean {
-  const m = MARKER.exec(body);
-  return m !== null && m[1] === task.id && m[2] === task.goal_id;
-}
-
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 export const goalLabel = (goalId: string) => `goal:${goalId}`;
 
-/** The issue body for a task: its text, its dependencies as issue references, a footer and the marker. */
+/** The issue body for a task: its text, its dependencies as `#N`, a footer and the marker (hidden). */
 export function issueBody(task: Task, goalTitle: string, numberOf: (taskId: string) => number | undefined) {
-  const parts: string[] = [];
-  if (task.description) parts.push(task.description);
-  if (task.details) parts.push(`### Details\n\n${task.details}`);
-  if (task.test_strategy) parts.push(`### Test strategy\n\n${task.test_strategy}`);
-  if (task.dependencies.length > 0) {
-    const refs = task.dependencies.map((d) => {
+  return taskIssueText(
+    task,
+    goalTitle,
+    (d) => {
       const n = numberOf(d);
-      return n === undefined ? d : `#${n} (${d})`;
-    });
-    parts.push(`Depends on ${refs.join(", ")}.`);
-  }
-  const facts = [`priority ${task.priority}`];
-  if (task.estimate !== undefined) facts.push(`estimate ${task.estimate}`);
-  if (task.assignee) facts.push(`assignee ${task.assignee}`);
-  parts.push(
-    `---\nTask ${task.id} of goal ${task.goal_id} (${goalTitle}) · ${facts.join(" · ")}\n<!-- repowright:task=${task.id} goal=${task.goal_id} -->`,
+      return n === undefined ? undefined : `#${n}`;
+    },
+    (m) => `<!-- ${m} -->`,
+    (h) => `### ${h}`,
   );
-  return parts.join("\n\n");
-}
-
-/** Every task of the goal, dependencies before dependents; tasks the plan cannot place come last. */
-function dependenciesFirst(st: GoalState): Task[] {
-  const graph = buildGraph(st.tasks);
-  const lay = layer(st.tasks, graph, true);
-  const order = lay.order.map((i) => st.tasks[i]!);
-  const placed = new Set(order.map((t) => t.id));
-  for (const t of st.tasks) if (!placed.has(t.id)) order.push(t);
-  return order;
 }
 
 async function goalIssues(ctx: GhCtx, o: string, r: string, goalId: string): Promise<Map<string, IssueSeen>> {
@@ -111,9 +90,9 @@ async function goalIssues(ctx: GhCtx, o: string, r: string, goalId: string): Pro
     const items = res.data as Obj[];
     for (const i of items) {
       if (i["pull_request"]) continue;
-      const m = MARKER.exec(String(i["body"] ?? ""));
+      const taskId = markedTask(String(i["body"] ?? ""), goalId);
       // The oldest issue of a task wins if a task somehow got two.
-      if (m && m[2] === goalId && !byTask.has(m[1]!)) byTask.set(m[1]!, seen(i));
+      if (taskId && !byTask.has(taskId)) byTask.set(taskId, seen(i));
     }
     if (items.length < 100) return byTask;
   }
@@ -180,10 +159,7 @@ export const syncGoalIssues = ghTool({
     const { request } = gh(ctx);
     const o = input.owner;
     const r = input.repo;
-    // Task text goes public on GitHub: token-shaped strings and our own credentials never do.
-    const scrub = new Redactor();
-    scrub.addSecret(ctx.config.github.token);
-    scrub.addSecret(ctx.config.github.appPrivateKey);
+    const scrub = publicScrubber(ctx.config);
     const st = await loadGoal(ctx.store, goalId);
     const goalTitle = st.goal.data.title;
     const label = goalLabel(goalId);
@@ -327,28 +303,12 @@ export const syncGoalIssues = ghTool({
       failure = err;
     }
 
-    // The other way: each task's links name its issue. One transaction, re-checked against fresh reads.
-    if (toLink.length > 0 && !input.dry_run) {
-      const { ids, full } = await transact(ctx.store, async (tx) => {
-        const fresh = await tx.load(goalId);
-        const ids: string[] = [];
-        const full: { task_id: string; reason: string }[] = [];
-        for (const { task, url } of toLink) {
-          const cur = fresh.byId.get(task.id);
-          if (!cur || cur.links.includes(url)) continue;
-          if (cur.links.length >= MAX_LINKS) {
-            full.push({ task_id: task.id, reason: `has ${MAX_LINKS} links already; ${url} not added` });
-            continue;
-          }
-          tx.updateTask({ ...cur, links: [...cur.links, url], updated_at: new Date().toISOString() });
-          ids.push(task.id);
-        }
-        return { ids, full };
-      });
-      out.linked.push(...ids);
+    // The other way: each task's links name its issue.
+    if (input.dry_run) out.linked.push(...toLink.map((l) => l.task.id));
+    else {
+      const { linked, full } = await saveTaskLinks(ctx.store, goalId, toLink);
+      out.linked.push(...linked);
       out.skipped.push(...full);
-    } else if (input.dry_run) {
-      out.linked.push(...toLink.map((l) => l.task.id));
     }
     if (failure !== undefined) throw failure;
     return out;
