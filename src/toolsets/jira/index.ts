@@ -3,10 +3,8 @@
  * Jira Cloud issues, through jira.js (REST API v3). Text goes in as plain text and is sent as Atlassian
  * Document Format; ADF comes back as plain text. Served when JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN are set.
  */
-import { Version3Client } from "jira.js";
 import { z } from "zod";
-import type { Config } from "../../core/config.js";
-import { ToolError, validationError } from "../../core/errors.js";
+import { validationError } from "../../core/errors.js";
 import {
   defineTool,
   defineToolset,
@@ -15,12 +13,10 @@ import {
   type ToolContext,
 } from "../../mcp/tool.js";
 import { adfText, textToAdf } from "./adf.js";
+import { createJiraDeps, type JiraDeps, jira, missingJiraCredentials } from "./client.js";
+import { syncGoalJira } from "./goal-sync.js";
 
 type Obj = Record<string, unknown>;
-interface JiraDeps {
-  client: Version3Client;
-  site: string;
-}
 type Ctx = ToolContext<JiraDeps>;
 
 const READ: ToolAnnotations = {
@@ -41,60 +37,6 @@ const issueKey = z
   .string()
   .regex(/^[A-Z][A-Z0-9_]+-\d+$/, "an issue key like PROJ-123")
   .describe("Issue key, e.g. PROJ-123.");
-
-export function missingJiraCredentials(jira: Config["jira"]): string | undefined {
-  const missing = [
-    ["JIRA_URL", jira.url],
-    ["JIRA_EMAIL", jira.email],
-    ["JIRA_API_TOKEN", jira.apiToken],
-  ]
-    .filter(([, v]) => !v)
-    .map(([k]) => k);
-  return missing.length === 0 ? undefined : `no Jira credentials: set ${missing.join(", ")}`;
-}
-
-const STATUS_TYPES: Record<number, ConstructorParameters<typeof ToolError>[0]> = {
-  400: "validation",
-  401: "auth",
-  403: "forbidden",
-  404: "not_found",
-  409: "conflict",
-  429: "rate_limited",
-};
-
-/** A Jira failure in the DESIGN.md shape, with Jira's own messages (per field, too). */
-function toToolError(err: unknown): ToolError {
-  if (err instanceof ToolError) return err;
-  const e = err as {
-    status?: number;
-    response?: { data?: Obj; headers?: Obj };
-    message?: string;
-    code?: string;
-  };
-  const status = typeof e.status === "number" ? e.status : undefined;
-  if (status === undefined || !e.response || typeof e.response !== "object") {
-    return new ToolError("upstream", `Jira is unreachable: ${e.message ?? String(err)}`, { cause: err });
-  }
-  const data = (e.response.data ?? {}) as { errorMessages?: string[]; errors?: Record<string, string> };
-  const parts = [
-    ...(data.errorMessages ?? []),
-    ...Object.entries(data.errors ?? {}).map(([field, msg]) => `${field}: ${msg}`),
-  ];
-  const message = `Jira answered ${status}${parts.length > 0 ? `: ${parts.join("; ")}` : ""}`;
-  const type = STATUS_TYPES[status] ?? (status >= 500 ? "upstream" : "validation");
-  return new ToolError(type, message, {
-    statusCode: status,
-    ...(data.errors ? { details: { fields: data.errors } } : {}),
-  });
-}
-
-async function jira<T>(ctx: Ctx, work: (c: Version3Client) => Promise<T>): Promise<T> {
-  try {
-    return await work(ctx.deps.client);
-  } catch (err) {
-    throw toToolError(err);
-  }
-}
 
 function issueView(i: Obj, site: string, withBody: boolean) {
   const f = (i["fields"] ?? {}) as Obj;
@@ -311,17 +253,8 @@ export const jiraToolset = defineToolset<JiraDeps>({
     jiraAddComment,
     jiraTransitionIssue,
     jiraLinkIssues,
+    syncGoalJira,
   ] as unknown as Tool<never, JiraDeps>[],
   unavailable: (config) => missingJiraCredentials(config.jira),
-  init: (services) => {
-    const { url, email, apiToken } = services.config.jira;
-    const site = url!.replace(/\/+$/, "");
-    return {
-      site,
-      client: new Version3Client({
-        host: site,
-        authentication: { basic: { email: email!, apiToken: apiToken! } },
-      }),
-    };
-  },
+  init: createJiraDeps,
 });

@@ -1,0 +1,82 @@
+/** The Jira client a toolset gets from init(), its credentials check, and error mapping. */
+import { Version3Client } from "jira.js";
+import type { Config } from "../../core/config.js";
+import { ToolError } from "../../core/errors.js";
+import type { HostServices, ToolContext } from "../../mcp/tool.js";
+
+type Obj = Record<string, unknown>;
+
+export interface JiraDeps {
+  client: Version3Client;
+  /** The site URL, without a trailing slash (issue URLs are `<site>/browse/<key>`). */
+  site: string;
+}
+
+export function createJiraDeps(services: HostServices): JiraDeps {
+  const { url, email, apiToken } = services.config.jira;
+  const site = url!.replace(/\/+$/, "");
+  return {
+    site,
+    client: new Version3Client({
+      host: site,
+      authentication: { basic: { email: email!, apiToken: apiToken! } },
+    }),
+  };
+}
+
+export function missingJiraCredentials(jira: Config["jira"]): string | undefined {
+  const missing = [
+    ["JIRA_URL", jira.url],
+    ["JIRA_EMAIL", jira.email],
+    ["JIRA_API_TOKEN", jira.apiToken],
+  ]
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  return missing.length === 0 ? undefined : `no Jira credentials: set ${missing.join(", ")}`;
+}
+
+const STATUS_TYPES: Record<number, ConstructorParameters<typeof ToolError>[0]> = {
+  400: "validation",
+  401: "auth",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  429: "rate_limited",
+};
+
+/** A Jira failure in the DESIGN.md shape, with Jira's own messages (per field, too). */
+function toToolError(err: unknown): ToolError {
+  if (err instanceof ToolError) return err;
+  const e = err as {
+    status?: number;
+    response?: { data?: Obj; headers?: Obj };
+    message?: string;
+    code?: string;
+  };
+  const status = typeof e.status === "number" ? e.status : undefined;
+  if (status === undefined || !e.response || typeof e.response !== "object") {
+    return new ToolError("upstream", `Jira is unreachable: ${e.message ?? String(err)}`, { cause: err });
+  }
+  const data = (e.response.data ?? {}) as { errorMessages?: string[]; errors?: Record<string, string> };
+  const parts = [
+    ...(data.errorMessages ?? []),
+    ...Object.entries(data.errors ?? {}).map(([field, msg]) => `${field}: ${msg}`),
+  ];
+  const message = `Jira answered ${status}${parts.length > 0 ? `: ${parts.join("; ")}` : ""}`;
+  const type = STATUS_TYPES[status] ?? (status >= 500 ? "upstream" : "validation");
+  return new ToolError(type, message, {
+    statusCode: status,
+    ...(data.errors ? { details: { fields: data.errors } } : {}),
+  });
+}
+
+export async function jira<T>(
+  ctx: ToolContext<JiraDeps>,
+  work: (c: Version3Client) => Promise<T>,
+): Promise<T> {
+  try {
+    return await work(ctx.deps.client);
+  } catch (err) {
+    throw toToolError(err);
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * Goals in Jira: one Jira issue per task of a goal, the dependencies as "Blocks" links, the issue URL in
+ * the task's links, done or cancelled tasks moved to Done. The same contract as sync_goal_issues for
+ * GitHub (goals/publish.ts): the goal is the source of truth for summaries, descriptions and labels; an
+ * issue done in Jira while its task is open is drift, reported and left alone; re-runs never duplicate,
+ * because issues are found by the goal's label and the marker line in their description.
+ */
+import { z } from "zod";
+import { validationError } from "../../core/errors.js";
+import { defineTool, type ToolAnnotations, type ToolContext } from "../../mcp/tool.js";
+import type { Task } from "../goals/model.js";
+import { checkGoalId } from "../goals/model.js";
+import {
+  dependenciesFirst,
+  markedTask,
+  publicScrubber,
+  saveTaskLinks,
+  taskIssueText,
+} from "../goals/publish.js";
+import { loadGoal } from "../goals/repo.js";
+import { adfText, textToAdf } from "./adf.js";
+import type { JiraDeps } from "./client.js";
+import { jira } from "./client.js";
+
+type Obj = Record<string, unknown>;
+type Ctx = ToolContext<JiraDeps>;
+
+interface JiraSeen {
+  key: string;
+  url: string;
+  summary: string;
+  description: string;
+  done: boolean;
+  status: string;
+  labels: string[];
+  /** Keys of the issues that block this one. */
+  blockedBy: Set<string>;
+}
+
+/** Jira labels cannot hold spaces; this one names the goal. */
+export const jiraGoalLabel = (goalId: string) => `repowright-${goalId}`;
+
+function seen(i: Obj, site: string): JiraSeen {
+  const f = (i["fields"] ?? {}) as Obj;
+  const status = (f["status"] ?? {}) as Obj;
+  const blockedBy = new Set<string>();
+  for (const l of (f["issuelinks"] as Obj[] | undefined) ?? []) {
+    const t = (l["type"] ?? {}) as Obj;
+    const outward = l["outwardIssue"] as Obj | undefined;
+    if (t["name"] === "Blocks" && outward) blockedBy.add(String(outward["key"]));
+  }
+  return {
+    key: String(i["key"]),
+    url: `${site}/browse/${String(i["key"])}`,
+    summary: String(f["summary"] ?? ""),
+    description: adfText(f["description"]).trimEnd(),
+    done: ((status["statusCategory"] as Obj | undefined)?.["key"] as string | undefined) === "done",
+    status: String(status["name"] ?? ""),
+    labels: (f["labels"] as string[] | undefined) ?? [],
+    blockedBy,
+  };
+}
+
+const FIELDS = ["summary", "description", "status", "labels", "issuelinks"];
+
+const entry = z.object({ task_id: z.string(), key: z.string().describe("Jira issue key."), url: z.string() });
+
+const SYNC: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+};
+
+export const syncGoalJira = defineTool({
+  name: "sync_goal_jira",
+  title: "Sync a goal's tasks to Jira issues",
+  description:
+    "Make one Jira issue per task of a goal (from the goals toolset) in a project, with links both ways: the issue's description names its task and goal, dependencies become 'Blocks' links, the task gets the issue URL in its links. Creates missing issues, updates changed summaries, descriptions and labels, moves issues of done or cancelled tasks to Done; never reopens an issue done in Jira (reported as drift). Safe to run again.",
+  input: z.object({
+    project: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]+$/, "a project key like API")
+      .describe("Jira project key."),
+    goal_id: z.string().describe("Goal id (GOAL-0001)."),
+    type: z.string().min(1).default("Task").describe("Issue type of new issues."),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(200)
+      .default(50)
+      .describe("At most this many issue writes in this call."),
+    dry_run: z.boolean().default(false).describe("Report what would change, write nothing."),
+  }),
+  output: z.object({
+    goal_id: z.string(),
+    project: z.string(),
+    created: z.array(entry),
+    updated: z.array(
+      entry.extend({ changed: z.array(z.string()).describe("summary, description, labels, done, links.") }),
+    ),
+    unchanged: z.number().int(),
+    linked: z.array(z.string()).describe("Tasks whose links now include their issue URL."),
+    drift: z
+      .array(entry.extend({ task_status: z.string(), issue_status: z.string() }))
+      .describe("Issues done in Jira whose task is still open."),
+    skipped: z.array(z.object({ task_id: z.string(), reason: z.string() })),
+    remaining: z.number().int().describe("Tasks not looked at because the write limit was reached."),
+  }),
+  annotations: SYNC,
+  timeoutMs: 15 * 60_000,
+  async handler(input, ctx) {
+    const c = ctx as Ctx;
+    const goalId = checkGoalId(input.goal_id);
+    const scrub = publicScrubber(c.config);
+    const st = await loadGoal(c.store, goalId);
+    const label = jiraGoalLabel(goalId);
+
+    // The goal's issues, by the marker line in their description.
+    const found = new Map<string, JiraSeen>();
+    let page: string | undefined;
+    do {
+      const res = (await jira(c, (j) =>
+        j.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
+          jql: `project = ${input.project} AND labels = "${label}" ORDER BY created ASC`,
+          maxResults: 100,
+          nextPageToken: page,
+          fields: FIELDS,
+        }),
+      )) as unknown as { issues?: Obj[]; nextPageToken?: string; isLast?: boolean };
+      for (const i of res.issues ?? []) {
+        const s = seen(i, c.deps.site);
+        const taskId = markedTask(s.description, goalId);
+        if (taskId && !found.has(taskId)) found.set(taskId, s);
+      }
+      page = res.isLast === false ? res.nextPageToken : undefined;
+    } while (page);
+
+    const out = {
+      goal_id: goalId,
+      project: input.project,
+      created: [] as z.infer<typeof entry>[],
+      updated: [] as (z.infer<typeof entry> & { changed: string[] })[],
+      unchanged: 0,
+      linked: [] as string[],
+      drift: [] as (z.infer<typeof entry> & { task_status: string; issue_status: string })[],
+      skipped: [] as { task_id: string; reason: string }[],
+      remaining: 0,
+    };
+    const keyOf = (taskId: string) => found.get(taskId)?.key;
+    const toLink: { task: Task; url: string }[] = [];
+    const order = dependenciesFirst(st);
+    let writes = 0;
+    let done = 0;
+    let failure: unknown;
+    try {
+      for (const task of order) {
+        done++;
+        const finished = task.status === "done" || task.status === "cancelled";
+        const have = found.get(task.id);
+        if (!have && task.status === "cancelled") {
+          out.skipped.push({ task_id: task.id, reason: "cancelled and never published" });
+          continue;
+        }
+        if (writes >= input.limit) {
+          out.remaining = order.length - done + 1;
+          break;
+        }
+        const description = scrub.redactString(
+          taskIssueText(
+            task,
+            st.goal.data.title,
+            keyOf,
+            (m) => m,
+            (h) => `${h}:`,
+          ),
+        );
+        const summary = scrub.redactString(task.title).slice(0, 255);
+        const blockers = task.dependencies.map(keyOf).filter((k): k is string => k !== undefined);
+        if (!have) {
+          writes++;
+          if (input.dry_run) {
+            out.created.push({ task_id: task.id, key: "", url: "" });
+            continue;
+          }
+          const res = (await jira(c, (j) =>
+            j.issues.createIssue({
+              fields: {
+                project: { key: input.project },
+                summary,
+                description: textToAdf(description),
+                issuetype: { name: input.type },
+                labels: [label],
+              },
+            } as never),
+          )) as unknown as Obj;
+          const key = String(res["key"]);
+          const made: JiraSeen = {
+            key,
+            url: `${c.deps.site}/browse/${key}`,
+            summary,
+            description,
+            done: false,
+            status: "",
+            labels: [label],
+            blockedBy: new Set(),
+          };
+          found.set(task.id, made);
+          toLink.push({ task, url: made.url });
+          for (const b of blockers) await blocks(c, b, key);
+          if (finished) await moveToDone(c, key);
+          out.created.push({ task_id: task.id, key, url: made.url });
+        } else {
+          const changed: string[] = [];
+          const fields: Obj = {};
+          if (have.summary !== summary) {
+            changed.push("summary");
+            fields["summary"] = summary;
+          }
+          if (have.description !== description.trimEnd()) {
+            changed.push("description");
+            fields["description"] = textToAdf(description);
+          }
+          if (!have.labels.includes(label)) {
+            changed.push("labels");
+            fields["labels"] = [...have.labels, label];
+          }
+          const missingLinks = blockers.filter((b) => !have.blockedBy.has(b));
+          if (missingLinks.length > 0) changed.push("links");
+          if (finished && !have.done) changed.push("done");
+          if (!finished && have.done) {
+            out.drift.push({
+              task_id: task.id,
+              key: have.key,
+              url: have.url,
+              task_status: task.status,
+              issue_status: have.status,
+            });
+          }
+          if (changed.length === 0) out.unchanged++;
+          else {
+            writes++;
+            if (!input.dry_run) {
+              if (Object.keys(fields).length > 0) {
+                await jira(c, (j) => j.issues.editIssue({ issueIdOrKey: have.key, fields } as never));
+              }
+              for (const b of missingLinks) await blocks(c, b, have.key);
+              if (finished && !have.done) await moveToDone(c, have.key);
+            }
+            out.updated.push({ task_id: task.id, key: have.key, url: have.url, changed });
+          }
+          if (!task.links.includes(have.url)) toLink.push({ task, url: have.url });
+        }
+        await c.progress({ progress: done, total: order.length, message: `${task.id}: ${task.title}` });
+      }
+    } catch (err) {
+      failure = err;
+    }
+    if (input.dry_run) out.linked.push(...toLink.map((l) => l.task.id));
+    else {
+      const { linked, full } = await saveTaskLinks(c.store, goalId, toLink);
+      out.linked.push(...linked);
+      out.skipped.push(...full);
+    }
+    if (failure !== undefined) throw failure;
+    return out;
+  },
+});
+
+/** `blocker` blocks `blocked`. */
+async function blocks(c: Ctx, blocker: string, blocked: string): Promise<void> {
+  await jira(c, (j) =>
+    j.issueLinks.linkIssues({
+      type: { name: "Blocks" },
+      outwardIssue: { key: blocker },
+      inwardIssue: { key: blocked },
+    }),
+  );
+}
+
+/** Moves an issue to the workflow's done status (a transition into the done category, else one named Done). */
+async function moveToDone(c: Ctx, key: string): Promise<void> {
+  const res = (await jira(c, (j) => j.issues.getTransitions({ issueIdOrKey: key }))) as unknown as {
+    transitions?: { id: string; name: string; to?: { name?: string; statusCategory?: { key?: string } } }[];
+  };
+  const options = res.transitions ?? [];
+  const t =
+    options.find((x) => x.to?.statusCategory?.key === "done") ??
+    options.find((x) => /^(done|closed|resolved)$/i.test(x.to?.name ?? x.name));
+  if (!t)
+    throw validationError(
+      `${key} has no transition to a done status (possible: ${options.map((x) => x.name).join(", ")})`,
+    );
+  await jira(c, (j) => j.issues.doTransition({ issueIdOrKey: key, transition: { id: t.id } }));
+}
