@@ -214,6 +214,31 @@ export const SETTINGS: readonly Setting[] = [
     "Largest file the code index reads; bigger files are skipped with the reason recorded.",
   ),
   S(
+    ["web", "allowPrivate"],
+    "REPOWRIGHT_WEB_ALLOW_PRIVATE",
+    bool.default(false),
+    "Let web_fetch reach loopback, private and link-local addresses (off: a model cannot make the server fetch your internal network).",
+  ),
+  S(
+    ["web", "maxBytes"],
+    "REPOWRIGHT_WEB_MAX_BYTES",
+    int(1024, 64 * 1024 * 1024).default(5 * 1024 * 1024),
+    "Most bytes web_fetch reads of one page.",
+  ),
+  S(
+    ["web", "search"],
+    "REPOWRIGHT_WEB_SEARCH",
+    z.enum(["none", "searxng", "brave"]).default("none"),
+    "Search provider of web_search: a SearXNG instance (`REPOWRIGHT_WEB_SEARCH_URL`) or the Brave Search API (`BRAVE_API_KEY`).",
+  ),
+  S(
+    ["web", "searchUrl"],
+    "REPOWRIGHT_WEB_SEARCH_URL",
+    z.string().url().optional(),
+    "Base URL of the search provider (SearXNG: required; Brave: default `https://api.search.brave.com`).",
+  ),
+  S(["web", "braveApiKey"], "BRAVE_API_KEY", z.string().min(1).optional(), "Brave Search API key.", true),
+  S(
     ["jira", "url"],
     "JIRA_URL",
     z.string().url().optional(),
@@ -354,6 +379,13 @@ export interface Config {
     maxOpenIndexes: number;
   };
   jira: { url?: string; email?: string; apiToken?: string };
+  web: {
+    allowPrivate: boolean;
+    maxBytes: number;
+    search: "none" | "searxng" | "brave";
+    searchUrl?: string;
+    braveApiKey?: string;
+  };
   auth: {
     mode: "none" | "jwt";
     jwksUrl?: string;

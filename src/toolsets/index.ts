@@ -10,6 +10,7 @@ import { goalsToolset } from "./goals/index.js";
 import { jiraToolset } from "./jira/index.js";
 import { memoryToolset } from "./memory/index.js";
 import { prsToolset } from "./prs/index.js";
+import { webToolset } from "./web/index.js";
 
 export function allToolsets(): Toolset[] {
   return [
@@ -20,5 +21,6 @@ export function allToolsets(): Toolset[] {
     goalsToolset,
     codeToolset,
     prsToolset,
+    webToolset,
   ] as Toolset[];
 }
