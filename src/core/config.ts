@@ -115,6 +115,18 @@ export const SETTINGS: readonly Setting[] = [
     "Time limit of one tool call.",
   ),
   S(
+    ["server", "breakerFailures"],
+    "REPOWRIGHT_BREAKER_FAILURES",
+    int(1, 1000).default(5),
+    "Consecutive upstream failures (5xx, network) after which calls to that service (GitHub, Jira, web search) are paused.",
+  ),
+  S(
+    ["server", "breakerCooldownS"],
+    "REPOWRIGHT_BREAKER_COOLDOWN_S",
+    int(1, 3600).default(30),
+    "How long calls to a failing service stay paused before one trial call.",
+  ),
+  S(
     ["memory", "maxValueBytes"],
     "REPOWRIGHT_CACHE_MAX_VALUE_BYTES",
     int(1, 64 * 1024 * 1024).default(1024 * 1024),
@@ -356,6 +368,8 @@ export interface Config {
     allowedHosts: string[];
     sessionIdleMs: number;
     toolTimeoutMs: number;
+    breakerFailures: number;
+    breakerCooldownS: number;
   };
   memory: { maxValueBytes: number; maxBulkKeys: number };
   github: {

@@ -1,12 +1,23 @@
 /**
- * Time limits for work that must not hang a caller (STYLE.md §12).
+ * Time limits and circuit breakers for work that must not hang a caller or hammer a failing service
+ * (STYLE.md §12).
  *
  * `withDeadline` rejects with a `timeout` ToolError when the time is up, and aborts the signal it lends
  * the work, so the work's I/O stops too. The signal (and its link to the caller's own cancellation) is
  * made only when the work asks for it: most calls finish in microseconds and never look at it. We first
  * used cockatiel's TimeoutPolicy here; per call it built an AbortController, three event subscriptions and
  * a race, which was about 40 % of the tool pipeline's own cost (docs/things-that-will-bite-you.md).
+ * `createBreaker` is cockatiel's circuit breaker, per upstream service, where its cost is nothing next to
+ * a network call.
  */
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  IsolatedCircuitError,
+} from "cockatiel";
 import { ToolError } from "./errors.js";
 
 export interface Deadline {
@@ -75,4 +86,58 @@ function cancelled(): ToolError {
 
 function isAbort(err: unknown): boolean {
   return err instanceof Error && (err.name === "AbortError" || err instanceof ToolError);
+}
+
+/**
+ * A circuit breaker for one upstream service (cockatiel's ConsecutiveBreaker): after `failures`
+ * consecutive upstream failures (5xx, network; never a 4xx, which is the caller's), calls fail at once
+ * with an `upstream` error and `retry_after_s` for `cooldownMs`, sparing the service and the caller's time;
+ * then one trial call decides whether to close it again.
+ */
+export interface Breaker {
+  execute<T>(work: () => Promise<T>): Promise<T>;
+  readonly state: "closed" | "open" | "half-open";
+}
+
+export function createBreaker(
+  name: string,
+  options: { failures: number; cooldownMs: number; onChange?: (state: Breaker["state"]) => void },
+): Breaker {
+  const policy = circuitBreaker(
+    handleWhen((err) => err instanceof ToolError && err.type === "upstream"),
+    { halfOpenAfter: options.cooldownMs, breaker: new ConsecutiveBreaker(options.failures) },
+  );
+  let openedAt = 0;
+  policy.onBreak(() => {
+    openedAt = Date.now();
+    options.onChange?.("open");
+  });
+  policy.onHalfOpen(() => options.onChange?.("half-open"));
+  policy.onReset(() => options.onChange?.("closed"));
+  const stateName = (): Breaker["state"] =>
+    policy.state === CircuitState.Closed
+      ? "closed"
+      : policy.state === CircuitState.HalfOpen
+        ? "half-open"
+        : "open";
+  return {
+    get state() {
+      return stateName();
+    },
+    async execute(work) {
+      try {
+        return await policy.execute(work);
+      } catch (err) {
+        if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
+          const left = Math.max(1, Math.ceil((openedAt + options.cooldownMs - Date.now()) / 1000));
+          throw new ToolError(
+            "upstream",
+            `${name} has failed ${options.failures} times in a row; calls to it are paused for ${left} s to let it recover`,
+            { retryAfterS: left, cause: err },
+          );
+        }
+        throw err;
+      }
+    },
+  };
 }

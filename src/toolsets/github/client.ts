@@ -19,6 +19,7 @@ import Bottleneck from "bottleneck";
 import type { Config } from "../../core/config.js";
 import { AppError, ToolError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
+import { createBreaker } from "../../core/resilience.js";
 import type { HostServices } from "../../mcp/tool.js";
 import type { Store } from "../../store/types.js";
 import { useImmediateBottleneck } from "./bottleneck.js";
@@ -143,71 +144,79 @@ export function createGithubClient(options: CreateClientOptions): GithubClient {
 
   const memory = new EtagMemory(ETAG_MEMORY_BYTES);
 
-  octokit.hook.wrap("request", async (request, reqOptions) => {
-    const method = String(reqOptions.method ?? "GET").toUpperCase();
-    const own = (reqOptions.request ?? {}) as { noCache?: boolean; parseSuccessResponseBody?: boolean };
-    // Octokit parses every JSON body with json-with-bigint (a regex pass plus a reviver per value: ~13x
-    // JSON.parse, 15 ms for a page of 100 issues); GitHub's numbers all fit a double, so the body is read
-    // here with JSON.parse instead, and its text goes to the ETag cache without being serialised again.
-    // Not for GraphQL, whose errors the plugins look for inside the parsed body.
-    const url = String(reqOptions.url ?? "");
-    const parseHere = own.parseSuccessResponseBody === undefined && !url.includes("graphql");
-    if (parseHere) reqOptions.request = { ...reqOptions.request, parseSuccessResponseBody: false };
-    let key: string | undefined;
-    let cached: CachedResponse | undefined;
-    if (method === "GET" && own.noCache !== true) {
-      const parsed = octokit.request.endpoint.parse(
-        reqOptions as Parameters<typeof octokit.request.endpoint.parse>[0],
-      );
-      const accept = String((parsed.headers as Record<string, unknown>)["accept"] ?? "");
-      key = createHash("sha256").update(`${who}\n${parsed.url}\n${accept}`).digest("hex");
-      cached = memory.get(key);
-      if (!cached) {
-        const text = await store.get(ETAG_NAMESPACE, key).catch(() => null);
-        if (text) {
-          cached = JSON.parse(text) as CachedResponse;
-          memory.set(key, cached, text.length);
-        }
-      }
-      if (cached) reqOptions.headers = { ...reqOptions.headers, "if-none-match": cached.etag };
-    }
-    try {
-      const res = await request(reqOptions);
-      if (options.resourceUpdated && method !== "GET") {
-        for (const uri of changedResources(method, url, reqOptions as Record<string, unknown>)) {
-          options.resourceUpdated(uri);
-        }
-      }
-      const body: { data: unknown; json?: string } = parseHere
-        ? await readBody(res.data, res.headers["content-type"])
-        : { data: res.data };
-      res.data = body.data;
-      const etag = res.headers.etag;
-      if (key && etag && res.status === 200) {
-        const keep: Record<string, string> = {};
-        if (res.headers.link) keep["link"] = res.headers.link;
-        const data = body.json ?? JSON.stringify(res.data);
-        const text = `{"etag":${JSON.stringify(etag)},"headers":${JSON.stringify(keep)},"data":${data}}`;
-        if (Buffer.byteLength(text) <= ETAG_MAX_BYTES) {
-          memory.set(key, { etag, data: res.data, headers: keep }, text.length);
-          // Not awaited: this process answers from memory; the stored copy is for the next start and for
-          // replicas sharing the store, and a lost write only costs one full (charged) read later.
-          void store.set(ETAG_NAMESPACE, key, text, { ttlMs: ETAG_TTL_MS }).catch(() => {});
-        }
-      }
-      return res;
-    } catch (err) {
-      if (cached && isRequestError(err) && err.status === 304) {
-        return {
-          status: 200,
-          url: err.response?.url ?? "",
-          headers: { ...err.response?.headers, ...cached.headers, "x-repowright-cache": "hit" },
-          data: cached.data,
-        } as Awaited<ReturnType<typeof request>>;
-      }
-      throw toToolError(err);
-    }
+  // Outermost, so it sees each request's final outcome after the retry plugin's attempts.
+  const breaker = createBreaker(`GitHub (${gh.apiUrl})`, {
+    failures: options.config.server.breakerFailures,
+    cooldownMs: options.config.server.breakerCooldownS * 1000,
+    onChange: (state) => log.warn({ state }, `GitHub circuit ${state}`),
   });
+  octokit.hook.wrap("request", (request, reqOptions) =>
+    breaker.execute(async () => {
+      const method = String(reqOptions.method ?? "GET").toUpperCase();
+      const own = (reqOptions.request ?? {}) as { noCache?: boolean; parseSuccessResponseBody?: boolean };
+      // Octokit parses every JSON body with json-with-bigint (a regex pass plus a reviver per value: ~13x
+      // JSON.parse, 15 ms for a page of 100 issues); GitHub's numbers all fit a double, so the body is read
+      // here with JSON.parse instead, and its text goes to the ETag cache without being serialised again.
+      // Not for GraphQL, whose errors the plugins look for inside the parsed body.
+      const url = String(reqOptions.url ?? "");
+      const parseHere = own.parseSuccessResponseBody === undefined && !url.includes("graphql");
+      if (parseHere) reqOptions.request = { ...reqOptions.request, parseSuccessResponseBody: false };
+      let key: string | undefined;
+      let cached: CachedResponse | undefined;
+      if (method === "GET" && own.noCache !== true) {
+        const parsed = octokit.request.endpoint.parse(
+          reqOptions as Parameters<typeof octokit.request.endpoint.parse>[0],
+        );
+        const accept = String((parsed.headers as Record<string, unknown>)["accept"] ?? "");
+        key = createHash("sha256").update(`${who}\n${parsed.url}\n${accept}`).digest("hex");
+        cached = memory.get(key);
+        if (!cached) {
+          const text = await store.get(ETAG_NAMESPACE, key).catch(() => null);
+          if (text) {
+            cached = JSON.parse(text) as CachedResponse;
+            memory.set(key, cached, text.length);
+          }
+        }
+        if (cached) reqOptions.headers = { ...reqOptions.headers, "if-none-match": cached.etag };
+      }
+      try {
+        const res = await request(reqOptions);
+        if (options.resourceUpdated && method !== "GET") {
+          for (const uri of changedResources(method, url, reqOptions as Record<string, unknown>)) {
+            options.resourceUpdated(uri);
+          }
+        }
+        const body: { data: unknown; json?: string } = parseHere
+          ? await readBody(res.data, res.headers["content-type"])
+          : { data: res.data };
+        res.data = body.data;
+        const etag = res.headers.etag;
+        if (key && etag && res.status === 200) {
+          const keep: Record<string, string> = {};
+          if (res.headers.link) keep["link"] = res.headers.link;
+          const data = body.json ?? JSON.stringify(res.data);
+          const text = `{"etag":${JSON.stringify(etag)},"headers":${JSON.stringify(keep)},"data":${data}}`;
+          if (Buffer.byteLength(text) <= ETAG_MAX_BYTES) {
+            memory.set(key, { etag, data: res.data, headers: keep }, text.length);
+            // Not awaited: this process answers from memory; the stored copy is for the next start and for
+            // replicas sharing the store, and a lost write only costs one full (charged) read later.
+            void store.set(ETAG_NAMESPACE, key, text, { ttlMs: ETAG_TTL_MS }).catch(() => {});
+          }
+        }
+        return res;
+      } catch (err) {
+        if (cached && isRequestError(err) && err.status === 304) {
+          return {
+            status: 200,
+            url: err.response?.url ?? "",
+            headers: { ...err.response?.headers, ...cached.headers, "x-repowright-cache": "hit" },
+            data: cached.data,
+          } as Awaited<ReturnType<typeof request>>;
+        }
+        throw toToolError(err);
+      }
+    }),
+  );
   return octokit;
 }
 

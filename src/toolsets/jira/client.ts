@@ -2,12 +2,15 @@
 import { Version3Client } from "jira.js";
 import type { Config } from "../../core/config.js";
 import { ToolError } from "../../core/errors.js";
+import { type Breaker, createBreaker } from "../../core/resilience.js";
 import type { HostServices, ToolContext } from "../../mcp/tool.js";
 
 type Obj = Record<string, unknown>;
 
 export interface JiraDeps {
   client: Version3Client;
+  /** Pauses calls while the site keeps failing (5xx, network). */
+  breaker: Breaker;
   /** The site URL, without a trailing slash (issue URLs are `<site>/browse/<key>`). */
   site: string;
 }
@@ -20,6 +23,11 @@ export function createJiraDeps(services: HostServices): JiraDeps {
     client: new Version3Client({
       host: site,
       authentication: { basic: { email: email!, apiToken: apiToken! } },
+    }),
+    breaker: createBreaker(`Jira (${site})`, {
+      failures: services.config.server.breakerFailures,
+      cooldownMs: services.config.server.breakerCooldownS * 1000,
+      onChange: (state) => services.log.warn({ state }, `Jira circuit ${state}`),
     }),
   };
 }
@@ -74,9 +82,11 @@ export async function jira<T>(
   ctx: ToolContext<JiraDeps>,
   work: (c: Version3Client) => Promise<T>,
 ): Promise<T> {
-  try {
-    return await work(ctx.deps.client);
-  } catch (err) {
-    throw toToolError(err);
-  }
+  return ctx.deps.breaker.execute(async () => {
+    try {
+      return await work(ctx.deps.client);
+    } catch (err) {
+      throw toToolError(err);
+    }
+  });
 }

@@ -15,11 +15,14 @@ import { Agent, fetch as undiciFetch } from "undici";
 import { z } from "zod";
 import type { Config } from "../../core/config.js";
 import { ToolError, validationError } from "../../core/errors.js";
+import { type Breaker, createBreaker } from "../../core/resilience.js";
 import { defineTool, defineToolset, type Tool, type ToolAnnotations } from "../../mcp/tool.js";
 
 interface WebDeps {
   agent: Agent;
   config: Readonly<Config["web"]>;
+  /** Pauses searches while the provider keeps failing (fetching arbitrary sites has no breaker). */
+  searchBreaker: Breaker;
 }
 
 const WEB_READ: ToolAnnotations = {
@@ -224,9 +227,11 @@ export const webSearch = defineTool({
   }),
   annotations: WEB_READ,
   async handler(input, ctx) {
-    const { config, agent } = ctx.deps as WebDeps;
-    let hits: SearchHit[];
-    const get = async (url: URL, headers: Record<string, string> = {}) => {
+    const { config, agent, searchBreaker } = ctx.deps as WebDeps;
+    let hits: SearchHit[] = [];
+    const get = (url: URL, headers: Record<string, string> = {}) =>
+      searchBreaker.execute(() => getJson(url, headers));
+    const getJson = async (url: URL, headers: Record<string, string>) => {
       const res = await undiciFetch(url, {
         dispatcher: agent,
         signal: ctx.signal,
@@ -290,6 +295,11 @@ export const webToolset = defineToolset<WebDeps>({
   unavailable: (config) => webConfigProblem(config.web),
   init: (services) => ({
     config: services.config.web,
+    searchBreaker: createBreaker("the web search provider", {
+      failures: services.config.server.breakerFailures,
+      cooldownMs: services.config.server.breakerCooldownS * 1000,
+      onChange: (state) => services.log.warn({ state }, `web search circuit ${state}`),
+    }),
     agent: new Agent({
       connect: { lookup: checkedLookup(services.config.web.allowPrivate) as never },
       connections: 16,
