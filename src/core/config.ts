@@ -251,6 +251,19 @@ export const SETTINGS: readonly Setting[] = [
   ),
   S(["web", "braveApiKey"], "BRAVE_API_KEY", z.string().min(1).optional(), "Brave Search API key.", true),
   S(
+    ["frappe", "url"],
+    "FRAPPE_URL",
+    z.string().url().optional(),
+    "Frappe / ERPNext site, e.g. `https://erp.example.com` (the frappe toolset is served with this, `FRAPPE_API_KEY` and `FRAPPE_API_SECRET`).",
+  ),
+  S(
+    ["frappe", "apiKey"],
+    "FRAPPE_API_KEY",
+    z.string().min(1).optional(),
+    "Frappe API key of the integration user.",
+  ),
+  S(["frappe", "apiSecret"], "FRAPPE_API_SECRET", z.string().min(1).optional(), "Frappe API secret.", true),
+  S(
     ["jira", "url"],
     "JIRA_URL",
     z.string().url().optional(),
@@ -393,6 +406,7 @@ export interface Config {
     maxOpenIndexes: number;
   };
   jira: { url?: string; email?: string; apiToken?: string };
+  frappe: { url?: string; apiKey?: string; apiSecret?: string };
   web: {
     allowPrivate: boolean;
     maxBytes: number;

@@ -5,6 +5,7 @@
 import type { Toolset } from "../mcp/tool.js";
 import { ciToolset } from "./ci/index.js";
 import { codeToolset } from "./code/index.js";
+import { frappeToolset } from "./frappe/index.js";
 import { githubToolset } from "./github/index.js";
 import { goalsToolset } from "./goals/index.js";
 import { jiraToolset } from "./jira/index.js";
@@ -22,5 +23,6 @@ export function allToolsets(): Toolset[] {
     codeToolset,
     prsToolset,
     webToolset,
+    frappeToolset,
   ] as Toolset[];
 }
