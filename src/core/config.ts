@@ -535,6 +535,14 @@ function checkAuth(config: Config, origin: Map<string, string>): void {
   }
 }
 
+/** Why an integration cannot be served: the settings it needs that are not set (or undefined). */
+export function missingSettings(service: string, settings: Record<string, unknown>): string | undefined {
+  const missing = Object.entries(settings)
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  return missing.length === 0 ? undefined : `no ${service} credentials: set ${missing.join(", ")}`;
+}
+
 /** Values of settings marked secret, to register with the redactor. */
 export function secretValues(config: Config): string[] {
   const out: string[] = [];

@@ -10,9 +10,9 @@
  */
 import type { ServerResponse } from "node:http";
 import type { ErrorType } from "../core/errors.js";
-import { type Authenticator, AuthFailure, type Principal } from "../mcp/auth.js";
+import type { Authenticator, Principal } from "../mcp/auth.js";
 import type { Host } from "../mcp/host.js";
-import { type HttpRoute, header, readBody, sendJson } from "../mcp/http.js";
+import { authenticate, type HttpRoute, readBody, sendJson } from "../mcp/http.js";
 import type { CallToolResult } from "../mcp/pipeline.js";
 import { toolInputSchema, toolOutputSchema } from "../mcp/schema.js";
 import { SERVER_NAME, SERVER_VERSION } from "../mcp/server.js";
@@ -52,20 +52,13 @@ export function restRoutes(host: Host, options: RestOptions = {}): HttpRoute {
     const rest = url.pathname.slice(API_PREFIX.length);
     let principal: Principal | undefined;
     if (options.authenticator) {
-      try {
-        principal = await options.authenticator.verify(header(req, "authorization"));
-      } catch (err) {
-        if (!(err instanceof AuthFailure)) throw err;
-        host.metrics.httpAuthFailures.labels(String(err.status)).inc();
-        if (err.status === 401)
-          res.setHeader("www-authenticate", `Bearer realm="repowright", error="invalid_token"`);
-        sendJson(res, err.status, {
-          error: err.message,
-          type: err.status === 401 ? "auth" : "forbidden",
-          status_code: err.status,
-        });
-        return true;
-      }
+      const who = await authenticate(req, res, host, options.authenticator, (status, error) => ({
+        error,
+        type: status === 401 ? "auth" : "forbidden",
+        status_code: status,
+      }));
+      if (who === null) return true;
+      principal = who;
     }
     const caller = callerOf(principal);
 

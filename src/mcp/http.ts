@@ -153,20 +153,11 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
     const sessionId = header(req, "mcp-session-id");
     let principal: Principal | undefined;
     if (options.authenticator) {
-      try {
-        principal = await options.authenticator.verify(header(req, "authorization"));
-      } catch (err) {
-        if (!(err instanceof AuthFailure)) throw err;
-        // RFC 6750: a 401 says how to authenticate; the message says what was wrong, never the token.
-        if (err.status === 401) {
-          res.setHeader(
-            "www-authenticate",
-            `Bearer realm="repowright", error="invalid_token", error_description="${err.message.replace(/"/g, "'")}"`,
-          );
-        }
-        host.metrics.httpAuthFailures.labels(String(err.status)).inc();
-        return sendJson(res, err.status, rpcError(-32001, err.message));
-      }
+      const who = await authenticate(req, res, host, options.authenticator, (_status, message) =>
+        rpcError(-32001, message),
+      );
+      if (who === null) return;
+      principal = who;
     }
     let body: unknown;
     if (req.method === "POST") {
@@ -276,6 +267,33 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Verifies a request's bearer token. On failure it answers 401 (with RFC 6750's WWW-Authenticate, saying
+ * what was wrong and never echoing the token) or 403, counts it, and returns null.
+ */
+export async function authenticate(
+  req: IncomingMessage,
+  res: ServerResponse,
+  host: Host,
+  authenticator: Authenticator,
+  errorBody: (status: number, message: string) => unknown,
+): Promise<Principal | null> {
+  try {
+    return await authenticator.verify(header(req, "authorization"));
+  } catch (err) {
+    if (!(err instanceof AuthFailure)) throw err;
+    if (err.status === 401) {
+      res.setHeader(
+        "www-authenticate",
+        `Bearer realm="repowright", error="invalid_token", error_description="${err.message.replace(/"/g, "'")}"`,
+      );
+    }
+    host.metrics.httpAuthFailures.labels(String(err.status)).inc();
+    sendJson(res, err.status, errorBody(err.status, err.message));
+    return null;
+  }
 }
 
 export function header(req: IncomingMessage, name: string): string | undefined {

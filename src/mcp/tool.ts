@@ -195,3 +195,19 @@ export const READ_ONLY: ToolAnnotations = Object.freeze({
   idempotentHint: true,
   openWorldHint: false,
 });
+
+/** Reads from a service outside this server (GitHub, Jira, the web, ...). */
+export const REMOTE_READ: ToolAnnotations = Object.freeze({
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+});
+
+/** Creates something in a service outside this server (not idempotent: twice makes two). */
+export const REMOTE_WRITE: ToolAnnotations = Object.freeze({
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: true,
+});

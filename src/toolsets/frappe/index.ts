@@ -6,14 +6,15 @@
  */
 import { fetch as undiciFetch } from "undici";
 import { z } from "zod";
-import type { Config } from "../../core/config.js";
+import { type Config, missingSettings } from "../../core/config.js";
 import { type ErrorType, ToolError } from "../../core/errors.js";
 import { type Breaker, createBreaker } from "../../core/resilience.js";
 import {
   defineTool,
   defineToolset,
+  REMOTE_READ,
+  REMOTE_WRITE,
   type Tool,
-  type ToolAnnotations,
   type ToolContext,
 } from "../../mcp/tool.js";
 
@@ -24,19 +25,6 @@ interface FrappeDeps {
   breaker: Breaker;
 }
 type Ctx = ToolContext<FrappeDeps>;
-
-const READ: ToolAnnotations = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-};
-const WRITE: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: false,
-  openWorldHint: true,
-};
 
 const doctype = z
   .string()
@@ -51,14 +39,11 @@ const docName = z
   .describe("The document's name (its id, e.g. SO-00042 or the customer name).");
 
 export function missingFrappeCredentials(frappe: Config["frappe"]): string | undefined {
-  const missing = [
-    ["FRAPPE_URL", frappe.url],
-    ["FRAPPE_API_KEY", frappe.apiKey],
-    ["FRAPPE_API_SECRET", frappe.apiSecret],
-  ]
-    .filter(([, v]) => !v)
-    .map(([k]) => k);
-  return missing.length === 0 ? undefined : `no Frappe credentials: set ${missing.join(", ")}`;
+  return missingSettings("Frappe", {
+    FRAPPE_URL: frappe.url,
+    FRAPPE_API_KEY: frappe.apiKey,
+    FRAPPE_API_SECRET: frappe.apiSecret,
+  });
 }
 
 const TYPES: Record<string, ErrorType> = {
@@ -169,7 +154,7 @@ export const frappeListDocs = defineTool({
     limit: z.number().int().min(1).max(500).default(20).describe("Documents per page."),
     start: z.number().int().min(0).default(0).describe("Offset (next_start of the previous page)."),
   }),
-  annotations: READ,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await api(ctx as Ctx, "GET", resource(input.doctype), {
       query: {
@@ -194,7 +179,7 @@ export const frappeGetDoc = defineTool({
   title: "Get a Frappe document",
   description: "One document with all its fields (and child tables).",
   input: z.object({ doctype, name: docName }),
-  annotations: READ,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     return (await api(ctx as Ctx, "GET", resource(input.doctype, input.name)))["data"] as Obj;
   },
@@ -206,7 +191,7 @@ export const frappeCreateDoc = defineTool({
   description:
     "Create a document of a DocType from its fields; mandatory fields and links are checked by the site.",
   input: z.object({ doctype, doc: z.record(z.unknown()).describe("The document's fields.") }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     const data = (await api(ctx as Ctx, "POST", resource(input.doctype), { body: input.doc }))["data"] as Obj;
     return { doctype: input.doctype, name: data["name"], doc: data };
@@ -218,7 +203,7 @@ export const frappeUpdateDoc = defineTool({
   title: "Update a Frappe document",
   description: "Change some fields of a document; the others stay as they are.",
   input: z.object({ doctype, name: docName, changes: z.record(z.unknown()).describe("Fields to set.") }),
-  annotations: { ...WRITE, destructiveHint: true, idempotentHint: true },
+  annotations: { ...REMOTE_WRITE, destructiveHint: true, idempotentHint: true },
   async handler(input, ctx) {
     if (Object.keys(input.changes).length === 0) {
       throw new ToolError("validation", "nothing to change: give at least one field in changes");
@@ -235,7 +220,7 @@ export const frappeDeleteDoc = defineTool({
   title: "Delete a Frappe document",
   description: "Delete a document (the site refuses when other documents link to it, or for submitted ones).",
   input: z.object({ doctype, name: docName }),
-  annotations: { ...WRITE, destructiveHint: true, idempotentHint: true },
+  annotations: { ...REMOTE_WRITE, destructiveHint: true, idempotentHint: true },
   async handler(input, ctx) {
     await api(ctx as Ctx, "DELETE", resource(input.doctype, input.name));
     return { doctype: input.doctype, name: input.name, deleted: true };
@@ -255,7 +240,7 @@ export const frappeCallMethod = defineTool({
     args: z.record(z.unknown()).default({}).describe("Arguments."),
     http_method: z.enum(["GET", "POST"]).default("POST").describe("GET for read-only methods."),
   }),
-  annotations: { ...WRITE, destructiveHint: true },
+  annotations: { ...REMOTE_WRITE, destructiveHint: true },
   async handler(input, ctx) {
     const path = `api/method/${input.method}`;
     const res =

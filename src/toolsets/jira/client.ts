@@ -1,6 +1,6 @@
 /** The Jira client a toolset gets from init(), its credentials check, and error mapping. */
 import { Version3Client } from "jira.js";
-import type { Config } from "../../core/config.js";
+import { type Config, missingSettings } from "../../core/config.js";
 import { ToolError } from "../../core/errors.js";
 import { type Breaker, createBreaker } from "../../core/resilience.js";
 import type { HostServices, ToolContext } from "../../mcp/tool.js";
@@ -33,14 +33,11 @@ export function createJiraDeps(services: HostServices): JiraDeps {
 }
 
 export function missingJiraCredentials(jira: Config["jira"]): string | undefined {
-  const missing = [
-    ["JIRA_URL", jira.url],
-    ["JIRA_EMAIL", jira.email],
-    ["JIRA_API_TOKEN", jira.apiToken],
-  ]
-    .filter(([, v]) => !v)
-    .map(([k]) => k);
-  return missing.length === 0 ? undefined : `no Jira credentials: set ${missing.join(", ")}`;
+  return missingSettings("Jira", {
+    JIRA_URL: jira.url,
+    JIRA_EMAIL: jira.email,
+    JIRA_API_TOKEN: jira.apiToken,
+  });
 }
 
 const STATUS_TYPES: Record<number, ConstructorParameters<typeof ToolError>[0]> = {

@@ -8,6 +8,8 @@ import { validationError } from "../../core/errors.js";
 import {
   defineTool,
   defineToolset,
+  REMOTE_READ,
+  REMOTE_WRITE,
   type Tool,
   type ToolAnnotations,
   type ToolContext,
@@ -19,19 +21,7 @@ import { syncGoalJira } from "./goal-sync.js";
 type Obj = Record<string, unknown>;
 type Ctx = ToolContext<JiraDeps>;
 
-const READ: ToolAnnotations = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-};
-const WRITE: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: false,
-  openWorldHint: true,
-};
-const UPDATE: ToolAnnotations = { ...WRITE, idempotentHint: true };
+const UPDATE: ToolAnnotations = { ...REMOTE_WRITE, idempotentHint: true };
 
 const issueKey = z
   .string()
@@ -73,7 +63,7 @@ export const jiraSearchIssues = defineTool({
     // Not called "..._token": the redactor hides the values of keys that look secret.
     page: z.string().min(1).optional().describe("next_page of the previous answer."),
   }),
-  annotations: READ,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const c = ctx as Ctx;
     const res = (await jira(c, (j) =>
@@ -96,7 +86,7 @@ export const jiraGetIssue = defineTool({
   title: "Get a Jira issue",
   description: "One Jira issue: fields, description and links, with its comments (as plain text).",
   input: z.object({ key: issueKey, comments: z.boolean().default(true).describe("Include the comments.") }),
-  annotations: READ,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const c = ctx as Ctx;
     const i = (await jira(c, (j) => j.issues.getIssue({ issueIdOrKey: input.key }))) as unknown as Obj;
@@ -134,7 +124,7 @@ export const jiraCreateIssue = defineTool({
       .default([])
       .describe("Labels."),
   }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     const c = ctx as Ctx;
     const fields: Obj = {
@@ -184,7 +174,7 @@ export const jiraAddComment = defineTool({
   title: "Comment on a Jira issue",
   description: "Add a plain-text comment to a Jira issue.",
   input: z.object({ key: issueKey, body: z.string().min(1).max(32_000).describe("Comment, plain text.") }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     const res = (await jira(ctx as Ctx, (j) =>
       j.issueComments.addComment({ issueIdOrKey: input.key, comment: textToAdf(input.body) } as never),

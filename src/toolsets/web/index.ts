@@ -16,7 +16,7 @@ import { z } from "zod";
 import type { Config } from "../../core/config.js";
 import { ToolError, validationError } from "../../core/errors.js";
 import { type Breaker, createBreaker } from "../../core/resilience.js";
-import { defineTool, defineToolset, type Tool, type ToolAnnotations } from "../../mcp/tool.js";
+import { defineTool, defineToolset, REMOTE_READ, type Tool } from "../../mcp/tool.js";
 
 interface WebDeps {
   agent: Agent;
@@ -25,12 +25,6 @@ interface WebDeps {
   searchBreaker: Breaker;
 }
 
-const WEB_READ: ToolAnnotations = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-};
 const MAX_REDIRECTS = 5;
 const USER_AGENT = "repowright/0.1 (MCP web_fetch)";
 
@@ -162,7 +156,7 @@ export const webFetch = defineTool({
     max_chars: z.number().int().min(100).max(200_000).default(20_000).describe("Most characters returned."),
     offset: z.number().int().min(0).default(0).describe("Character offset to read on from."),
   }),
-  annotations: WEB_READ,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const deps = ctx.deps as WebDeps;
     const { res, url } = await fetchChecked(deps, new URL(input.url), ctx.signal);
@@ -225,7 +219,7 @@ export const webSearch = defineTool({
     query: z.string().min(1).max(400).describe("What to search for."),
     count: z.number().int().min(1).max(20).default(8).describe("Results to return."),
   }),
-  annotations: WEB_READ,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const { config, agent, searchBreaker } = ctx.deps as WebDeps;
     let hits: SearchHit[] = [];
