@@ -117,6 +117,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
         allowedHosts: config.server.allowedHosts,
         sessionIdleMs: config.server.sessionIdleMs,
         authenticator,
+        authorizationServers: config.auth.issuer ? [config.auth.issuer] : [],
         routes: [restRoutes(host, { authenticator })],
       });
       out(`repowright ${SERVER_VERSION} serving MCP (Streamable HTTP) at ${http.url}`);

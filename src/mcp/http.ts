@@ -42,6 +42,12 @@ export interface HttpServeOptions {
   /** Verifies each request's bearer token (REPOWRIGHT_AUTH=jwt); none = open to whoever can connect. */
   authenticator?: Authenticator;
   /**
+   * With an authenticator: the authorization servers (token issuers) named in the OAuth 2.0 Protected
+   * Resource Metadata (RFC 9728) served at /.well-known/oauth-protected-resource, which MCP clients read
+   * to find where to get a token.
+   */
+  authorizationServers?: readonly string[];
+  /**
    * More HTTP handlers (the REST gateway): asked in order for any path other than the MCP endpoint and the
    * health/metrics ones; a handler returns false when the request is not its. Host and Origin checks apply.
    */
@@ -217,6 +223,14 @@ export async function serveHttp(host: Host, options: HttpServeOptions): Promise<
       else res.end();
     };
     if (url.pathname === path) return void handleMcp(req, res).catch(done);
+    if (options.authenticator && url.pathname.startsWith(PROTECTED_RESOURCE) && req.method === "GET") {
+      return sendJson(res, 200, {
+        resource: `${originOf(req)}${path}`,
+        authorization_servers: options.authorizationServers ?? [],
+        bearer_methods_supported: ["header"],
+        resource_name: "repowright",
+      });
+    }
     if (options.routes?.length && !["/healthz", "/readyz", "/metrics"].includes(url.pathname)) {
       return void (async () => {
         for (const route of options.routes!) if (await route(req, res, url)) return;
@@ -285,15 +299,24 @@ export async function authenticate(
   } catch (err) {
     if (!(err instanceof AuthFailure)) throw err;
     if (err.status === 401) {
+      // MCP clients follow resource_metadata to find the authorization server (MCP auth spec, RFC 9728).
       res.setHeader(
         "www-authenticate",
-        `Bearer realm="repowright", error="invalid_token", error_description="${err.message.replace(/"/g, "'")}"`,
+        `Bearer realm="repowright", error="invalid_token", error_description="${err.message.replace(/"/g, "'")}", resource_metadata="${originOf(req)}${PROTECTED_RESOURCE}"`,
       );
     }
     host.metrics.httpAuthFailures.labels(String(err.status)).inc();
     sendJson(res, err.status, errorBody(err.status, err.message));
     return null;
   }
+}
+
+const PROTECTED_RESOURCE = "/.well-known/oauth-protected-resource";
+
+/** The origin the client used (behind a proxy: X-Forwarded-Proto and Host). */
+function originOf(req: IncomingMessage): string {
+  const proto = header(req, "x-forwarded-proto")?.split(",")[0]?.trim() || "http";
+  return `${proto}://${header(req, "x-forwarded-host") ?? req.headers.host ?? "localhost"}`;
 }
 
 export function header(req: IncomingMessage, name: string): string | undefined {

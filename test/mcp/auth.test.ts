@@ -100,6 +100,7 @@ describe("HTTP with REPOWRIGHT_AUTH=jwt", () => {
       stateless: false,
       allowedHosts: [],
       authenticator: createAuthenticator(app.config.auth),
+      authorizationServers: [ISSUER],
     });
   });
   afterAll(async () => {
@@ -112,6 +113,15 @@ describe("HTTP with REPOWRIGHT_AUTH=jwt", () => {
     const none = await post({});
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer realm="repowright", error="invalid_token"/);
+    // MCP clients discover where to get a token from the protected resource metadata (RFC 9728).
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(none.headers.get("www-authenticate") ?? "")?.[1];
+    expect(metadataUrl).toBe(`${new URL(http.url).origin}/.well-known/oauth-protected-resource`);
+    expect(await (await fetch(metadataUrl!)).json()).toEqual({
+      resource: http.url,
+      authorization_servers: [ISSUER],
+      bearer_methods_supported: ["header"],
+      resource_name: "repowright",
+    });
     expect(((await none.json()) as { error: { message: string } }).error.message).toMatch(
       /missing bearer token/,
     );
