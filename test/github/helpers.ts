@@ -1,6 +1,11 @@
 /** A GitHub emulator on port 0 plus a real host serving the github toolset against it. */
 import { execFileSync } from "node:child_process";
-import { createGithubEmulator, type GithubEmulator, type Seed } from "../../src/emulators/github/server.js";
+import {
+  createGithubEmulator,
+  type EmulatorOptions,
+  type GithubEmulator,
+  type Seed,
+} from "../../src/emulators/github/server.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 export interface GithubTestBed {
@@ -13,8 +18,9 @@ export interface GithubTestBed {
 export async function startGithubTestBed(
   seed: Seed,
   env: Record<string, string> = {},
+  emulator: EmulatorOptions = {},
 ): Promise<GithubTestBed> {
-  const emu = await createGithubEmulator();
+  const emu = await createGithubEmulator(emulator);
   await emu.seed(seed);
   const app = await startTestApp({
     env: {

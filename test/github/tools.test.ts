@@ -572,6 +572,41 @@ describe("github tools", () => {
 });
 
 describe("github toolset with GitHub App credentials", () => {
+  it("gets a new installation token before the old one expires, whatever its lifetime", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+    const bed = await startGithubTestBed(
+      { repos: [{ owner: "acme", name: "app", files: { "a.txt": "a" } }] },
+      {
+        GITHUB_TOKEN: "",
+        GITHUB_APP_ID: "12345",
+        GITHUB_APP_PRIVATE_KEY: pem,
+        GITHUB_APP_INSTALLATION_ID: "777",
+      },
+      { appTokenTtlS: 2 },
+    );
+    try {
+      const tokens = () =>
+        bed.emu.requests.filter((r) => r.path === "/app/installations/777/access_tokens").length;
+      expect(await bed.app.call("get_repository", { owner: "acme", repo: "app" })).toMatchObject({
+        isError: false,
+      });
+      expect(await bed.app.call("list_branches", { owner: "acme", repo: "app" })).toMatchObject({
+        isError: false,
+      });
+      expect(tokens()).toBe(1);
+      // Half its two-second life later the token is renewed, not used until GitHub refuses it.
+      await new Promise((r) => setTimeout(r, 2100));
+      expect(await bed.app.call("get_repository", { owner: "acme", repo: "app" })).toMatchObject({
+        isError: false,
+      });
+      expect(tokens()).toBe(2);
+      expect(bed.emu.requests.filter((r) => r.status === 401)).toEqual([]);
+    } finally {
+      await bed.close();
+    }
+  });
+
   it("gets an installation token from the app's private key and uses it", async () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();

@@ -120,6 +120,8 @@ export interface EmulatorOptions {
   defaultUser?: string;
   /** Primary rate limit per token per hour (default 5000). */
   rateLimit?: number;
+  /** Lifetime of the GitHub App installation tokens it issues (default 3600 s, as GitHub's). */
+  appTokenTtlS?: number;
 }
 
 export interface GithubEmulator {
@@ -469,7 +471,7 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
       const jwt = String(req.headers["authorization"] ?? "").replace(/^bearer\s+/i, "");
       if (jwt.split(".").length !== 3) throw new HttpError(401, "A JSON web token could not be decoded");
       const token = `ghs_${randomBytes(18).toString("hex")}`;
-      const expires = Date.now() + 3600_000;
+      const expires = Date.now() + (options.appTokenTtlS ?? 3600) * 1000;
       tokens.set(token, { login: "repowright[bot]", expires });
       return {
         status: 201,

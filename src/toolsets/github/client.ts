@@ -104,6 +104,7 @@ export function createGithubClient(options: CreateClientOptions): GithubClient {
           appId: gh.appId!,
           privateKey: gh.appPrivateKey ?? readKey(gh.appPrivateKeyPath!),
           installationId: gh.appInstallationId!,
+          cache: expiringTokenCache(),
         },
       };
   const log = options.log.child({ component: "github" });
@@ -218,6 +219,36 @@ export function createGithubClient(options: CreateClientOptions): GithubClient {
     }),
   );
   return octokit;
+}
+
+/**
+ * Installation tokens cached until shortly before they expire. @octokit/auth-app's own cache keeps a token
+ * 59 minutes whatever its `expires_at` says, so a token that lives less (a GitHub Enterprise policy, a
+ * future change, clock skew) would be used after it expired and every call would fail with 401. This one
+ * reads the expiry auth-app stores with the token and lets it go 5 minutes (or half its life) early.
+ */
+function expiringTokenCache(max = 1000) {
+  const entries = new Map<string, string>();
+  return {
+    get(key: string): string | undefined {
+      const value = entries.get(key);
+      if (!value) return undefined;
+      const [, createdAt, expiresAt] = value.split("|");
+      const expires = Date.parse(expiresAt ?? "");
+      const created = Date.parse(createdAt ?? "");
+      const margin = Math.min(5 * 60_000, Number.isNaN(created) ? 5 * 60_000 : (expires - created) / 2);
+      if (Number.isNaN(expires) || Date.now() >= expires - margin) {
+        entries.delete(key);
+        return undefined;
+      }
+      return value;
+    },
+    set(key: string, value: string): void {
+      entries.delete(key);
+      entries.set(key, value);
+      if (entries.size > max) entries.delete(entries.keys().next().value!);
+    },
+  };
 }
 
 interface CachedResponse {
