@@ -18,7 +18,8 @@ import {
   markedTask,
   marks,
   publicScrubber,
-  saveTaskLinks,
+  publishTasks,
+  type Tracker,
   taskIssueText,
 } from "../goals/publish.js";
 import { loadGoal } from "../goals/repo.js";
@@ -104,6 +105,29 @@ const entry = z.object({
   url: z.string().describe("Issue URL."),
 });
 
+const syncOut = z.object({
+  goal_id: z.string(),
+  repository: z.string(),
+  created: z.array(entry).describe("Issues created for tasks that had none."),
+  updated: z
+    .array(entry.extend({ changed: z.array(z.string()).describe("title, body, labels, closed.") }))
+    .describe("Issues brought in line with their task."),
+  unchanged: z.number().int().describe("Issues already matching their task."),
+  linked: z.array(z.string()).describe("Tasks whose links now include their issue URL."),
+  drift: z
+    .array(
+      entry.extend({
+        task_status: z.string(),
+        issue_state: z.string(),
+      }),
+    )
+    .describe("Issues closed on GitHub whose task is still open: settle with update_task or update_issue."),
+  skipped: z
+    .array(z.object({ task_id: z.string(), reason: z.string() }))
+    .describe("Tasks left alone, with why."),
+  remaining: z.number().int().describe("Tasks not looked at because the write limit was reached."),
+});
+
 export const syncGoalIssues = ghTool({
   name: "sync_goal_issues",
   title: "Sync a goal's tasks to GitHub issues",
@@ -127,28 +151,7 @@ export const syncGoalIssues = ghTool({
       .describe("At most this many issue writes in this call; run again for the rest."),
     dry_run: z.boolean().default(false).describe("Report what would change, write nothing."),
   }),
-  output: z.object({
-    goal_id: z.string(),
-    repository: z.string(),
-    created: z.array(entry).describe("Issues created for tasks that had none."),
-    updated: z
-      .array(entry.extend({ changed: z.array(z.string()).describe("title, body, labels, closed.") }))
-      .describe("Issues brought in line with their task."),
-    unchanged: z.number().int().describe("Issues already matching their task."),
-    linked: z.array(z.string()).describe("Tasks whose links now include their issue URL."),
-    drift: z
-      .array(
-        entry.extend({
-          task_status: z.string(),
-          issue_state: z.string(),
-        }),
-      )
-      .describe("Issues closed on GitHub whose task is still open: settle with update_task or update_issue."),
-    skipped: z
-      .array(z.object({ task_id: z.string(), reason: z.string() }))
-      .describe("Tasks left alone, with why."),
-    remaining: z.number().int().describe("Tasks not looked at because the write limit was reached."),
-  }),
+  output: syncOut,
   annotations: WRITE_IDEMPOTENT,
   timeoutMs: 15 * 60_000,
   async handler(input, ctx) {
@@ -191,126 +194,84 @@ export const syncGoalIssues = ghTool({
       }
     }
 
-    const out = {
-      goal_id: goalId,
-      repository: `${o}/${r}`,
-      created: [] as z.infer<typeof entry>[],
-      updated: [] as (z.infer<typeof entry> & { changed: string[] })[],
-      unchanged: 0,
-      linked: [] as string[],
-      drift: [] as (z.infer<typeof entry> & { task_status: string; issue_state: string })[],
-      skipped: [] as { task_id: string; reason: string }[],
-      remaining: 0,
-    };
-    const toLink: { task: Task; url: string }[] = [];
-    const order = dependenciesFirst(st);
-    let writes = 0;
-    let done = 0;
-    // A GitHub failure half-way still records the links of the issues created before it (then rethrows).
-    let failure: unknown;
-    try {
-      for (const task of order) {
-        done++;
-        const finished = task.status === "done" || task.status === "cancelled";
-        const have = issueOf.get(task.id);
-        if (!have && task.status === "cancelled") {
-          out.skipped.push({ task_id: task.id, reason: "cancelled and never published" });
-          continue;
-        }
-        if (writes >= input.limit) {
-          out.remaining = order.length - done + 1;
-          break;
-        }
-        const body = scrub.redactString(issueBody(task, goalTitle, numberOf));
+    const closeReason = (task: Task) => (task.status === "done" ? "completed" : "not_planned");
+    const tracker: Tracker<IssueSeen> = {
+      issues: issueOf,
+      ref: (i) => ({ number: i.number, url: i.url }),
+      placeholder: { number: 0, url: "" },
+      url: (i) => i.url,
+      isFinished: (i) => i.state === "closed",
+      state: (i) => i.state,
+      async create(task, finished, onCreated) {
+        const res = await request("POST /repos/{owner}/{repo}/issues", {
+          owner: o,
+          repo: r,
+          title: scrub.redactString(task.title),
+          body: scrub.redactString(issueBody(task, goalTitle, numberOf)),
+          labels: wanted,
+        });
+        const issue = seen(res.data as Obj);
+        onCreated(issue);
+        if (!finished) return issue;
+        const closed = await request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+          owner: o,
+          repo: r,
+          issue_number: issue.number,
+          state: "closed",
+          state_reason: closeReason(task),
+        });
+        return seen(closed.data as Obj);
+      },
+      diff(task, have, finished) {
         const title = scrub.redactString(task.title);
-        if (!have) {
-          writes++;
-          if (input.dry_run) {
-            out.created.push({ task_id: task.id, number: 0, url: "" });
-            continue;
-          }
-          const res = await request("POST /repos/{owner}/{repo}/issues", {
-            owner: o,
-            repo: r,
-            title,
-            body,
-            labels: wanted,
-          });
-          let issue = seen(res.data as Obj);
-          issueOf.set(task.id, issue);
-          toLink.push({ task, url: issue.url });
-          if (finished) {
-            const closed = await request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+        const body = scrub.redactString(issueBody(task, goalTitle, numberOf));
+        const changed: string[] = [];
+        const patch: Obj = {};
+        if (have.title !== title) {
+          changed.push("title");
+          patch["title"] = title;
+        }
+        if (have.body.replace(/\r\n/g, "\n") !== body) {
+          changed.push("body");
+          patch["body"] = body;
+        }
+        const haveLabels = new Set(have.labels.map((l) => l.toLowerCase()));
+        if (wanted.some((l) => !haveLabels.has(l.toLowerCase()))) {
+          changed.push("labels");
+          // Labels someone added on GitHub stay.
+          patch["labels"] = [...have.labels, ...wanted.filter((l) => !haveLabels.has(l.toLowerCase()))];
+        }
+        if (finished && have.state === "open") {
+          changed.push("closed");
+          patch["state"] = "closed";
+          patch["state_reason"] = closeReason(task);
+        }
+        return {
+          changed,
+          apply: async () => {
+            await request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
               owner: o,
               repo: r,
-              issue_number: issue.number,
-              state: "closed",
-              state_reason: task.status === "done" ? "completed" : "not_planned",
+              issue_number: have.number,
+              ...patch,
             });
-            issue = seen(closed.data as Obj);
-            issueOf.set(task.id, issue);
-          }
-          out.created.push({ task_id: task.id, number: issue.number, url: issue.url });
-        } else {
-          const changed: string[] = [];
-          const patch: Obj = {};
-          if (have.title !== title) {
-            changed.push("title");
-            patch["title"] = title;
-          }
-          if (have.body.replace(/\r\n/g, "\n") !== body) {
-            changed.push("body");
-            patch["body"] = body;
-          }
-          const haveLabels = new Set(have.labels.map((l) => l.toLowerCase()));
-          if (wanted.some((l) => !haveLabels.has(l.toLowerCase()))) {
-            changed.push("labels");
-            // Labels someone added on GitHub stay.
-            patch["labels"] = [...have.labels, ...wanted.filter((l) => !haveLabels.has(l.toLowerCase()))];
-          }
-          if (finished && have.state === "open") {
-            changed.push("closed");
-            patch["state"] = "closed";
-            patch["state_reason"] = task.status === "done" ? "completed" : "not_planned";
-          }
-          if (!finished && have.state === "closed") {
-            out.drift.push({
-              task_id: task.id,
-              number: have.number,
-              url: have.url,
-              task_status: task.status,
-              issue_state: have.state,
-            });
-          }
-          if (changed.length === 0) out.unchanged++;
-          else {
-            writes++;
-            if (!input.dry_run) {
-              await request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
-                owner: o,
-                repo: r,
-                issue_number: have.number,
-                ...patch,
-              });
-            }
-            out.updated.push({ task_id: task.id, number: have.number, url: have.url, changed });
-          }
-          if (!task.links.includes(have.url)) toLink.push({ task, url: have.url });
-        }
-        await ctx.progress({ progress: done, total: order.length, message: `${task.id}: ${task.title}` });
-      }
-    } catch (err) {
-      failure = err;
-    }
-
-    // The other way: each task's links name its issue.
-    if (input.dry_run) out.linked.push(...toLink.map((l) => l.task.id));
-    else {
-      const { linked, full } = await saveTaskLinks(ctx.store, goalId, toLink);
-      out.linked.push(...linked);
-      out.skipped.push(...full);
-    }
-    if (failure !== undefined) throw failure;
-    return out;
+          },
+        };
+      },
+    };
+    const report = await publishTasks(
+      {
+        store: ctx.store,
+        goalId,
+        order: dependenciesFirst(st),
+        limit: input.limit,
+        dryRun: input.dry_run,
+        driftKey: "issue_state",
+        progress: (done, total, task) =>
+          ctx.progress({ progress: done, total, message: `${task.id}: ${task.title}` }),
+      },
+      tracker,
+    );
+    return { goal_id: goalId, repository: `${o}/${r}`, ...report } as z.infer<typeof syncOut>;
   },
 });

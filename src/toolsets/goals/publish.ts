@@ -105,3 +105,121 @@ export async function saveTaskLinks(
     return { linked, full };
   });
 }
+
+/** One tracker's side of publishing: how its issues are made, compared, changed and named. */
+export interface Tracker<S> {
+  /** The issue of each task, found before the run and filled in as issues are created. */
+  issues: Map<string, S>;
+  /** How an issue is named in a report entry (`{ number, url }`, `{ key, url }`). */
+  ref(issue: S): Record<string, unknown>;
+  /** The same fields for an issue a dry run would create. */
+  placeholder: Record<string, unknown>;
+  url(issue: S): string;
+  /** Whether the issue is finished in the tracker (closed, done), and the name of its state. */
+  isFinished(issue: S): boolean;
+  state(issue: S): string;
+  /** Creates the task's issue; `onCreated` is called as soon as it exists (before finishing it). */
+  create(task: Task, finished: boolean, onCreated: (issue: S) => void): Promise<S>;
+  /** What differs between the task and its issue (names of the changes), and how to apply it. */
+  diff(task: Task, issue: S, finished: boolean): { changed: string[]; apply(): Promise<void> };
+}
+
+export interface PublishReport {
+  created: Record<string, unknown>[];
+  updated: Record<string, unknown>[];
+  unchanged: number;
+  linked: string[];
+  drift: Record<string, unknown>[];
+  skipped: { task_id: string; reason: string }[];
+  remaining: number;
+}
+
+/**
+ * The publishing run both trackers share: tasks in dependency order, a cancelled task never published is
+ * skipped, at most `limit` writes, a task finished here finishes its issue, an issue finished there for an
+ * open task is drift (reported, never undone), then the issue URLs go into the tasks' links, even when the
+ * tracker failed half-way (the failure is rethrown after).
+ */
+export async function publishTasks<S>(
+  options: {
+    store: Store;
+    goalId: string;
+    order: readonly Task[];
+    limit: number;
+    dryRun: boolean;
+    driftKey: string;
+    progress(done: number, total: number, task: Task): Promise<void>;
+  },
+  tracker: Tracker<S>,
+): Promise<PublishReport> {
+  const out: PublishReport = {
+    created: [],
+    updated: [],
+    unchanged: 0,
+    linked: [],
+    drift: [],
+    skipped: [],
+    remaining: 0,
+  };
+  const toLink: { task: Task; url: string }[] = [];
+  const { order } = options;
+  let writes = 0;
+  let done = 0;
+  let failure: unknown;
+  try {
+    for (const task of order) {
+      done++;
+      const finished = task.status === "done" || task.status === "cancelled";
+      const have = tracker.issues.get(task.id);
+      if (!have && task.status === "cancelled") {
+        out.skipped.push({ task_id: task.id, reason: "cancelled and never published" });
+        continue;
+      }
+      if (writes >= options.limit) {
+        out.remaining = order.length - done + 1;
+        break;
+      }
+      if (!have) {
+        writes++;
+        if (options.dryRun) {
+          out.created.push({ task_id: task.id, ...tracker.placeholder });
+          continue;
+        }
+        const issue = await tracker.create(task, finished, (made) => {
+          tracker.issues.set(task.id, made);
+          toLink.push({ task, url: tracker.url(made) });
+        });
+        tracker.issues.set(task.id, issue);
+        out.created.push({ task_id: task.id, ...tracker.ref(issue) });
+      } else {
+        const { changed, apply } = tracker.diff(task, have, finished);
+        if (!finished && tracker.isFinished(have)) {
+          out.drift.push({
+            task_id: task.id,
+            ...tracker.ref(have),
+            task_status: task.status,
+            [options.driftKey]: tracker.state(have),
+          });
+        }
+        if (changed.length === 0) out.unchanged++;
+        else {
+          writes++;
+          if (!options.dryRun) await apply();
+          out.updated.push({ task_id: task.id, ...tracker.ref(have), changed });
+        }
+        if (!task.links.includes(tracker.url(have))) toLink.push({ task, url: tracker.url(have) });
+      }
+      await options.progress(done, order.length, task);
+    }
+  } catch (err) {
+    failure = err;
+  }
+  if (options.dryRun) out.linked.push(...toLink.map((l) => l.task.id));
+  else {
+    const { linked, full } = await saveTaskLinks(options.store, options.goalId, toLink);
+    out.linked.push(...linked);
+    out.skipped.push(...full);
+  }
+  if (failure !== undefined) throw failure;
+  return out;
+}

@@ -14,7 +14,8 @@ import {
   dependenciesFirst,
   markedTask,
   publicScrubber,
-  saveTaskLinks,
+  publishTasks,
+  type Tracker,
   taskIssueText,
 } from "../goals/publish.js";
 import { loadGoal } from "../goals/repo.js";
@@ -72,6 +73,22 @@ const SYNC: ToolAnnotations = {
   openWorldHint: true,
 };
 
+const syncOut = z.object({
+  goal_id: z.string(),
+  project: z.string(),
+  created: z.array(entry),
+  updated: z.array(
+    entry.extend({ changed: z.array(z.string()).describe("summary, description, labels, done, links.") }),
+  ),
+  unchanged: z.number().int(),
+  linked: z.array(z.string()).describe("Tasks whose links now include their issue URL."),
+  drift: z
+    .array(entry.extend({ task_status: z.string(), issue_status: z.string() }))
+    .describe("Issues done in Jira whose task is still open."),
+  skipped: z.array(z.object({ task_id: z.string(), reason: z.string() })),
+  remaining: z.number().int().describe("Tasks not looked at because the write limit was reached."),
+});
+
 export const syncGoalJira = defineTool({
   name: "sync_goal_jira",
   title: "Sync a goal's tasks to Jira issues",
@@ -93,21 +110,7 @@ export const syncGoalJira = defineTool({
       .describe("At most this many issue writes in this call."),
     dry_run: z.boolean().default(false).describe("Report what would change, write nothing."),
   }),
-  output: z.object({
-    goal_id: z.string(),
-    project: z.string(),
-    created: z.array(entry),
-    updated: z.array(
-      entry.extend({ changed: z.array(z.string()).describe("summary, description, labels, done, links.") }),
-    ),
-    unchanged: z.number().int(),
-    linked: z.array(z.string()).describe("Tasks whose links now include their issue URL."),
-    drift: z
-      .array(entry.extend({ task_status: z.string(), issue_status: z.string() }))
-      .describe("Issues done in Jira whose task is still open."),
-    skipped: z.array(z.object({ task_id: z.string(), reason: z.string() })),
-    remaining: z.number().int().describe("Tasks not looked at because the write limit was reached."),
-  }),
+  output: syncOut,
   annotations: SYNC,
   timeoutMs: 15 * 60_000,
   async handler(input, ctx) {
@@ -137,134 +140,103 @@ export const syncGoalJira = defineTool({
       page = res.isLast === false ? res.nextPageToken : undefined;
     } while (page);
 
-    const out = {
-      goal_id: goalId,
-      project: input.project,
-      created: [] as z.infer<typeof entry>[],
-      updated: [] as (z.infer<typeof entry> & { changed: string[] })[],
-      unchanged: 0,
-      linked: [] as string[],
-      drift: [] as (z.infer<typeof entry> & { task_status: string; issue_status: string })[],
-      skipped: [] as { task_id: string; reason: string }[],
-      remaining: 0,
-    };
     const keyOf = (taskId: string) => found.get(taskId)?.key;
-    const toLink: { task: Task; url: string }[] = [];
-    const order = dependenciesFirst(st);
-    let writes = 0;
-    let done = 0;
-    let failure: unknown;
-    try {
-      for (const task of order) {
-        done++;
-        const finished = task.status === "done" || task.status === "cancelled";
-        const have = found.get(task.id);
-        if (!have && task.status === "cancelled") {
-          out.skipped.push({ task_id: task.id, reason: "cancelled and never published" });
-          continue;
+    const textOf = (task: Task) =>
+      scrub.redactString(
+        taskIssueText(
+          task,
+          st.goal.data.title,
+          keyOf,
+          (m) => m,
+          (h) => `${h}:`,
+        ),
+      );
+    const summaryOf = (task: Task) => scrub.redactString(task.title).slice(0, 255);
+    const blockersOf = (task: Task) =>
+      task.dependencies.map(keyOf).filter((k): k is string => k !== undefined);
+    const tracker: Tracker<JiraSeen> = {
+      issues: found,
+      ref: (i) => ({ key: i.key, url: i.url }),
+      placeholder: { key: "", url: "" },
+      url: (i) => i.url,
+      isFinished: (i) => i.done,
+      state: (i) => i.status,
+      async create(task, finished, onCreated) {
+        const description = textOf(task);
+        const summary = summaryOf(task);
+        const res = (await jira(c, (j) =>
+          j.issues.createIssue({
+            fields: {
+              project: { key: input.project },
+              summary,
+              description: textToAdf(description),
+              issuetype: { name: input.type },
+              labels: [label],
+            },
+          } as never),
+        )) as unknown as Obj;
+        const key = String(res["key"]);
+        const made: JiraSeen = {
+          key,
+          url: `${c.deps.site}/browse/${key}`,
+          summary,
+          description,
+          done: false,
+          status: "",
+          labels: [label],
+          blockedBy: new Set(),
+        };
+        onCreated(made);
+        for (const b of blockersOf(task)) await blocks(c, b, key);
+        if (finished) await moveToDone(c, key);
+        return made;
+      },
+      diff(task, have, finished) {
+        const description = textOf(task);
+        const summary = summaryOf(task);
+        const changed: string[] = [];
+        const fields: Obj = {};
+        if (have.summary !== summary) {
+          changed.push("summary");
+          fields["summary"] = summary;
         }
-        if (writes >= input.limit) {
-          out.remaining = order.length - done + 1;
-          break;
+        if (have.description !== description.trimEnd()) {
+          changed.push("description");
+          fields["description"] = textToAdf(description);
         }
-        const description = scrub.redactString(
-          taskIssueText(
-            task,
-            st.goal.data.title,
-            keyOf,
-            (m) => m,
-            (h) => `${h}:`,
-          ),
-        );
-        const summary = scrub.redactString(task.title).slice(0, 255);
-        const blockers = task.dependencies.map(keyOf).filter((k): k is string => k !== undefined);
-        if (!have) {
-          writes++;
-          if (input.dry_run) {
-            out.created.push({ task_id: task.id, key: "", url: "" });
-            continue;
-          }
-          const res = (await jira(c, (j) =>
-            j.issues.createIssue({
-              fields: {
-                project: { key: input.project },
-                summary,
-                description: textToAdf(description),
-                issuetype: { name: input.type },
-                labels: [label],
-              },
-            } as never),
-          )) as unknown as Obj;
-          const key = String(res["key"]);
-          const made: JiraSeen = {
-            key,
-            url: `${c.deps.site}/browse/${key}`,
-            summary,
-            description,
-            done: false,
-            status: "",
-            labels: [label],
-            blockedBy: new Set(),
-          };
-          found.set(task.id, made);
-          toLink.push({ task, url: made.url });
-          for (const b of blockers) await blocks(c, b, key);
-          if (finished) await moveToDone(c, key);
-          out.created.push({ task_id: task.id, key, url: made.url });
-        } else {
-          const changed: string[] = [];
-          const fields: Obj = {};
-          if (have.summary !== summary) {
-            changed.push("summary");
-            fields["summary"] = summary;
-          }
-          if (have.description !== description.trimEnd()) {
-            changed.push("description");
-            fields["description"] = textToAdf(description);
-          }
-          if (!have.labels.includes(label)) {
-            changed.push("labels");
-            fields["labels"] = [...have.labels, label];
-          }
-          const missingLinks = blockers.filter((b) => !have.blockedBy.has(b));
-          if (missingLinks.length > 0) changed.push("links");
-          if (finished && !have.done) changed.push("done");
-          if (!finished && have.done) {
-            out.drift.push({
-              task_id: task.id,
-              key: have.key,
-              url: have.url,
-              task_status: task.status,
-              issue_status: have.status,
-            });
-          }
-          if (changed.length === 0) out.unchanged++;
-          else {
-            writes++;
-            if (!input.dry_run) {
-              if (Object.keys(fields).length > 0) {
-                await jira(c, (j) => j.issues.editIssue({ issueIdOrKey: have.key, fields } as never));
-              }
-              for (const b of missingLinks) await blocks(c, b, have.key);
-              if (finished && !have.done) await moveToDone(c, have.key);
+        if (!have.labels.includes(label)) {
+          changed.push("labels");
+          fields["labels"] = [...have.labels, label];
+        }
+        const missingLinks = blockersOf(task).filter((b) => !have.blockedBy.has(b));
+        if (missingLinks.length > 0) changed.push("links");
+        if (finished && !have.done) changed.push("done");
+        return {
+          changed,
+          apply: async () => {
+            if (Object.keys(fields).length > 0) {
+              await jira(c, (j) => j.issues.editIssue({ issueIdOrKey: have.key, fields } as never));
             }
-            out.updated.push({ task_id: task.id, key: have.key, url: have.url, changed });
-          }
-          if (!task.links.includes(have.url)) toLink.push({ task, url: have.url });
-        }
-        await c.progress({ progress: done, total: order.length, message: `${task.id}: ${task.title}` });
-      }
-    } catch (err) {
-      failure = err;
-    }
-    if (input.dry_run) out.linked.push(...toLink.map((l) => l.task.id));
-    else {
-      const { linked, full } = await saveTaskLinks(c.store, goalId, toLink);
-      out.linked.push(...linked);
-      out.skipped.push(...full);
-    }
-    if (failure !== undefined) throw failure;
-    return out;
+            for (const b of missingLinks) await blocks(c, b, have.key);
+            if (finished && !have.done) await moveToDone(c, have.key);
+          },
+        };
+      },
+    };
+    const report = await publishTasks(
+      {
+        store: c.store,
+        goalId,
+        order: dependenciesFirst(st),
+        limit: input.limit,
+        dryRun: input.dry_run,
+        driftKey: "issue_status",
+        progress: (done, total, task) =>
+          c.progress({ progress: done, total, message: `${task.id}: ${task.title}` }),
+      },
+      tracker,
+    );
+    return { goal_id: goalId, project: input.project, ...report } as z.infer<typeof syncOut>;
   },
 });
 
