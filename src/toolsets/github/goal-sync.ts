@@ -18,6 +18,8 @@ import {
   markedTask,
   marks,
   publicScrubber,
+  publishInput,
+  publishOutput,
   publishTasks,
   type Tracker,
   taskIssueText,
@@ -99,34 +101,13 @@ async function goalIssues(ctx: GhCtx, o: string, r: string, goalId: string): Pro
   }
 }
 
-const entry = z.object({
-  task_id: z.string().describe("Task."),
-  number: z.number().int().describe("Issue number."),
-  url: z.string().describe("Issue URL."),
-});
-
-const syncOut = z.object({
-  goal_id: z.string(),
-  repository: z.string(),
-  created: z.array(entry).describe("Issues created for tasks that had none."),
-  updated: z
-    .array(entry.extend({ changed: z.array(z.string()).describe("title, body, labels, closed.") }))
-    .describe("Issues brought in line with their task."),
-  unchanged: z.number().int().describe("Issues already matching their task."),
-  linked: z.array(z.string()).describe("Tasks whose links now include their issue URL."),
-  drift: z
-    .array(
-      entry.extend({
-        task_status: z.string(),
-        issue_state: z.string(),
-      }),
-    )
-    .describe("Issues closed on GitHub whose task is still open: settle with update_task or update_issue."),
-  skipped: z
-    .array(z.object({ task_id: z.string(), reason: z.string() }))
-    .describe("Tasks left alone, with why."),
-  remaining: z.number().int().describe("Tasks not looked at because the write limit was reached."),
-});
+const syncOut = publishOutput(
+  { repository: z.string() },
+  { number: z.number().int().describe("Issue number."), url: z.string().describe("Issue URL.") },
+  "title, body, labels, closed.",
+  "issue_state",
+  "Issues closed on GitHub whose task is still open: settle with update_task or update_issue.",
+);
 
 export const syncGoalIssues = ghTool({
   name: "sync_goal_issues",
@@ -142,14 +123,7 @@ export const syncGoalIssues = ghTool({
       .max(10)
       .default([])
       .describe("Extra labels for every issue (the goal:<id> label is always added)."),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(200)
-      .default(50)
-      .describe("At most this many issue writes in this call; run again for the rest."),
-    dry_run: z.boolean().default(false).describe("Report what would change, write nothing."),
+    ...publishInput,
   }),
   output: syncOut,
   annotations: WRITE_IDEMPOTENT,
@@ -272,6 +246,6 @@ export const syncGoalIssues = ghTool({
       },
       tracker,
     );
-    return { goal_id: goalId, repository: `${o}/${r}`, ...report } as z.infer<typeof syncOut>;
+    return { goal_id: goalId, repository: `${o}/${r}`, ...report };
   },
 });

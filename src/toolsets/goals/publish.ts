@@ -4,6 +4,7 @@
  * marker that ties it back to the task, the scrubbing of secrets from what goes public, and saving the
  * issue URLs into the tasks' links.
  */
+import { z } from "zod";
 import type { Config } from "../../core/config.js";
 import { Redactor } from "../../core/redact.js";
 import type { Store } from "../../store/types.js";
@@ -222,4 +223,45 @@ export async function publishTasks<S>(
   }
   if (failure !== undefined) throw failure;
   return out;
+}
+
+/** Input fields every publishing tool takes. */
+export const publishInput = {
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(50)
+    .describe("At most this many issue writes in this call; run again for the rest."),
+  dry_run: z.boolean().default(false).describe("Report what would change, write nothing."),
+};
+
+/**
+ * The output of a publishing tool: where it published (`place`), and the PublishReport, its entries naming
+ * issues with the tracker's `entry` fields (plus task_id) and drift under `driftKey`.
+ */
+export function publishOutput(
+  place: Record<string, z.ZodTypeAny>,
+  entry: z.ZodRawShape,
+  changes: string,
+  driftKey: string,
+  driftHint: string,
+) {
+  const item = z.object({ task_id: z.string().describe("Task."), ...entry });
+  return z.object({
+    goal_id: z.string(),
+    ...place,
+    created: z.array(item).describe("Issues created for tasks that had none."),
+    updated: z
+      .array(item.extend({ changed: z.array(z.string()).describe(changes) }))
+      .describe("Issues brought in line with their task."),
+    unchanged: z.number().int().describe("Issues already matching their task."),
+    linked: z.array(z.string()).describe("Tasks whose links now include their issue URL."),
+    drift: z.array(item.extend({ task_status: z.string(), [driftKey]: z.string() })).describe(driftHint),
+    skipped: z
+      .array(z.object({ task_id: z.string(), reason: z.string() }))
+      .describe("Tasks left alone, with why."),
+    remaining: z.number().int().describe("Tasks not looked at because the write limit was reached."),
+  });
 }

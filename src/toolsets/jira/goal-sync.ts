@@ -14,6 +14,8 @@ import {
   dependenciesFirst,
   markedTask,
   publicScrubber,
+  publishInput,
+  publishOutput,
   publishTasks,
   type Tracker,
   taskIssueText,
@@ -64,8 +66,6 @@ function seen(i: Obj, site: string): JiraSeen {
 
 const FIELDS = ["summary", "description", "status", "labels", "issuelinks"];
 
-const entry = z.object({ task_id: z.string(), key: z.string().describe("Jira issue key."), url: z.string() });
-
 const SYNC: ToolAnnotations = {
   readOnlyHint: false,
   destructiveHint: false,
@@ -73,21 +73,13 @@ const SYNC: ToolAnnotations = {
   openWorldHint: true,
 };
 
-const syncOut = z.object({
-  goal_id: z.string(),
-  project: z.string(),
-  created: z.array(entry),
-  updated: z.array(
-    entry.extend({ changed: z.array(z.string()).describe("summary, description, labels, done, links.") }),
-  ),
-  unchanged: z.number().int(),
-  linked: z.array(z.string()).describe("Tasks whose links now include their issue URL."),
-  drift: z
-    .array(entry.extend({ task_status: z.string(), issue_status: z.string() }))
-    .describe("Issues done in Jira whose task is still open."),
-  skipped: z.array(z.object({ task_id: z.string(), reason: z.string() })),
-  remaining: z.number().int().describe("Tasks not looked at because the write limit was reached."),
-});
+const syncOut = publishOutput(
+  { project: z.string() },
+  { key: z.string().describe("Jira issue key."), url: z.string().describe("Issue URL.") },
+  "summary, description, labels, done, links.",
+  "issue_status",
+  "Issues done in Jira whose task is still open: settle with update_task or jira_transition_issue.",
+);
 
 export const syncGoalJira = defineTool({
   name: "sync_goal_jira",
@@ -101,14 +93,7 @@ export const syncGoalJira = defineTool({
       .describe("Jira project key."),
     goal_id: z.string().describe("Goal id (GOAL-0001)."),
     type: z.string().min(1).default("Task").describe("Issue type of new issues."),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(200)
-      .default(50)
-      .describe("At most this many issue writes in this call."),
-    dry_run: z.boolean().default(false).describe("Report what would change, write nothing."),
+    ...publishInput,
   }),
   output: syncOut,
   annotations: SYNC,
@@ -236,7 +221,7 @@ export const syncGoalJira = defineTool({
       },
       tracker,
     );
-    return { goal_id: goalId, project: input.project, ...report } as z.infer<typeof syncOut>;
+    return { goal_id: goalId, project: input.project, ...report };
   },
 });
 
