@@ -5,6 +5,7 @@
 import { type Config, type ConfigOverrides, loadConfig, secretValues } from "./core/config.js";
 import { createLogger, type Logger } from "./core/log.js";
 import { Redactor } from "./core/redact.js";
+import { createWorkspace, defaultWorkspaceRoots, type Workspace } from "./core/workspace.js";
 import { createHost, type Host } from "./mcp/host.js";
 import type { Toolset } from "./mcp/tool.js";
 import { openStore } from "./store/index.js";
@@ -16,6 +17,7 @@ export interface App {
   log: Logger;
   redactor: Redactor;
   store: Store;
+  workspace: Workspace;
   host: Host;
   close(): Promise<void>;
 }
@@ -29,6 +31,13 @@ export interface CreateAppOptions {
   logDestination?: NodeJS.WritableStream | number;
   /** An already open store (tests share one); the app then does not close it. */
   store?: Store;
+  /**
+   * Directories the user named on the command line (`repowright index DIR`): open in addition to the
+   * configured or default workspace roots.
+   */
+  extraRoots?: readonly string[];
+  /** Where relative paths and the default root start; default: the process's working directory. */
+  cwd?: string;
 }
 
 export async function createApp(options: CreateAppOptions = {}): Promise<App> {
@@ -36,6 +45,20 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
   const redactor = new Redactor();
   for (const secret of secretValues(config)) redactor.addSecret(secret);
   const log = createLogger({ level: config.core.logLevel, redactor, destination: options.logDestination });
+  const cwd = options.cwd ?? process.cwd();
+  const workspace = createWorkspace(
+    [
+      ...(config.server.workspaceRoots ??
+        defaultWorkspaceRoots({
+          transport: config.server.transport,
+          authMode: config.auth.mode,
+          host: config.server.host,
+          cwd,
+        })),
+      ...(options.extraRoots ?? []),
+    ],
+    cwd,
+  );
   const store = options.store ?? (await openStore(config, log));
   try {
     const host = await createHost({
@@ -43,6 +66,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
       store,
       log,
       redactor,
+      workspace,
       toolsets: options.toolsets ?? allToolsets(),
       inventory: {
         toolsets: config.server.toolsets,
@@ -55,6 +79,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
       log,
       redactor,
       store,
+      workspace,
       host,
       async close() {
         await host.close();

@@ -7,6 +7,7 @@ import { watch as chokidarWatch } from "chokidar";
 import { type Command, Option } from "commander";
 import { loadConfig } from "../core/config.js";
 import { AppError, isToolError } from "../core/errors.js";
+import { createWorkspace } from "../core/workspace.js";
 import { createCodeService } from "../toolsets/code/service.js";
 import { skipDirByName } from "../toolsets/code/walk.js";
 import type { CliIo } from "./program.js";
@@ -102,7 +103,8 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
         opts: { embedder?: "configured" | "lsi" | "none"; json?: boolean; watch?: boolean },
       ) => {
         const config = loadConfig({ env: io.env });
-        const service = createCodeService(config);
+        // The directory the user named is the workspace of this command.
+        const service = createCodeService(config, createWorkspace([path]));
         const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
         let lastLine = "";
         try {
@@ -178,7 +180,7 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
         if (query.length > 100_000)
           throw new AppError("bad_arguments", "the query is longer than 100000 characters");
         const config = loadConfig({ env: io.env });
-        const service = createCodeService(config);
+        const service = createCodeService(config, createWorkspace([opts.repo]));
         try {
           const { results } = await userErrors(() =>
             service.search(opts.repo, query, {

@@ -52,7 +52,11 @@ export function registerSplitCommand(program: Command, io: CliIo, setExitCode: (
           if (!m) throw new AppError("bad_repo", "--create-prs needs --repo owner/name");
           [, owner, repo] = m;
         }
-        const app = await createApp({ env: io.env, overrides: { server: { toolsets: ["prs"] } } });
+        const app = await createApp({
+          env: io.env,
+          overrides: { server: { toolsets: ["prs"] } },
+          extraRoots: [path],
+        });
         try {
           const caller = { id: "cli", roles: ["admin"], transport: "in-process" as const };
           const progress = async (u: { progress: number; total?: number; message?: string }) => {

@@ -109,6 +109,12 @@ export const SETTINGS: readonly Setting[] = [
     "An HTTP MCP session with no open request for this long is closed.",
   ),
   S(
+    ["server", "workspaceRoots"],
+    "REPOWRIGHT_WORKSPACE_ROOTS",
+    list.optional(),
+    "Comma-separated directories the server may read and work in (repositories to index, split or resolve); nothing outside them is touched and symlinks out of them are not followed. Unset: the working directory for stdio, the CLI and HTTP on loopback without auth; none for HTTP with auth or on another address (docs/security.md).",
+  ),
+  S(
     ["server", "toolTimeoutMs"],
     "REPOWRIGHT_TOOL_TIMEOUT_MS",
     int(100, 3_600_000).default(120_000),
@@ -380,6 +386,7 @@ export interface Config {
     stateless: boolean;
     allowedHosts: string[];
     sessionIdleMs: number;
+    workspaceRoots?: string[];
     toolTimeoutMs: number;
     breakerFailures: number;
     breakerCooldownS: number;

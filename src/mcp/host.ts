@@ -8,6 +8,7 @@ import { AppError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { createMetrics, type Metrics } from "../core/metrics.js";
 import type { Redactor } from "../core/redact.js";
+import type { Workspace } from "../core/workspace.js";
 import type { Store } from "../store/types.js";
 import { createAuditLog, createCallGuard } from "./auth.js";
 import { buildInventory, type InventoryOptions } from "./inventory.js";
@@ -47,6 +48,7 @@ export interface CreateHostOptions {
   store: Store;
   log: Logger;
   redactor: Redactor;
+  workspace: Workspace;
   toolsets: readonly Toolset[];
   inventory: InventoryOptions;
   metrics?: Metrics;
@@ -60,6 +62,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     config,
     store,
     log,
+    workspace: options.workspace,
     resourceUpdated(uri) {
       if (updates.listenerCount("updated") === 0) return;
       try {

@@ -69,6 +69,7 @@ class CallContext implements ToolContext {
   readonly config: HostServices["config"];
   readonly store: HostServices["store"];
   readonly log: HostServices["log"];
+  readonly workspace: HostServices["workspace"];
   readonly resourceUpdated: HostServices["resourceUpdated"];
   readonly caller: Caller;
   readonly client: ClientBridge | undefined;
@@ -82,6 +83,7 @@ class CallContext implements ToolContext {
     this.config = services.config;
     this.store = services.store;
     this.log = services.log;
+    this.workspace = services.workspace;
     this.resourceUpdated = services.resourceUpdated;
     this.caller = call.caller;
     this.client = call.client;

@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import type { Config } from "../core/config.js";
 import type { Logger } from "../core/log.js";
+import type { Workspace } from "../core/workspace.js";
 import type { Store } from "../store/types.js";
 
 export interface ToolAnnotations {
@@ -57,6 +58,8 @@ export interface HostServices {
   config: Readonly<Config>;
   store: Store;
   log: Logger;
+  /** The filesystem boundary: every local path a tool touches is resolved through it. */
+  workspace: Workspace;
   /**
    * Says that the resource at `uri` may have changed (a tool wrote what it shows): every session of this
    * host that subscribed to that exact URI gets `notifications/resources/updated`. Cheap when nobody

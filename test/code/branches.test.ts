@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
+import { createWorkspace } from "../../src/core/workspace.js";
 import { type CodeService, createCodeService } from "../../src/toolsets/code/service.js";
 import { write } from "./fixture.js";
 
@@ -20,7 +21,7 @@ describe("switching branches", () => {
   beforeAll(() => {
     repo = mkdtempSync(join(tmpdir(), "rw-branch-repo-"));
     home = mkdtempSync(join(tmpdir(), "rw-branch-home-"));
-    service = createCodeService(loadConfig({ env: { REPOWRIGHT_HOME: home } }));
+    service = createCodeService(loadConfig({ env: { REPOWRIGHT_HOME: home } }), createWorkspace([tmpdir()]));
     git("init", "-q", "-b", "main");
     write(repo, "app/billing.py", "def charge_card(amount):\n    return amount\n");
     write(repo, "app/users.py", "def create_user(name):\n    return name\n");

@@ -6,6 +6,7 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/core/config.js";
+import { createWorkspace } from "../../src/core/workspace.js";
 import { createCodeService } from "../../src/toolsets/code/service.js";
 import { makeFixtureRepo, write } from "./fixture.js";
 
@@ -101,7 +102,7 @@ describe("an index killed half-way", () => {
       expect(killed).toBe(true);
 
       const config = loadConfig({ env: { REPOWRIGHT_HOME: home } });
-      const service = createCodeService(config);
+      const service = createCodeService(config, createWorkspace([tmpdir()]));
       const partial = service.open(service.resolveRoot(repo));
       const partialFiles = partial?.stats().files ?? 0;
       expect(partialFiles).toBeGreaterThan(0);
@@ -118,7 +119,10 @@ describe("an index killed half-way", () => {
       expect(hits.results[0]).toMatchObject({ path: "pkg/mod_250.py", symbol: "handler_250_7" });
       service.close();
 
-      const clean = createCodeService(loadConfig({ env: { REPOWRIGHT_HOME: fresh } }));
+      const clean = createCodeService(
+        loadConfig({ env: { REPOWRIGHT_HOME: fresh } }),
+        createWorkspace([tmpdir()]),
+      );
       await clean.index(repo, { embedder: "lsi" });
       expect(after).toEqual(clean.require(repo).stats());
       clean.close();

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
+import { createWorkspace } from "../../src/core/workspace.js";
 import { type CodeService, createCodeService } from "../../src/toolsets/code/service.js";
 
 function stdlibDir(): string | undefined {
@@ -43,7 +44,10 @@ describe("indexing real code", () => {
   let service: CodeService;
   beforeAll(() => {
     home = mkdtempSync(join(tmpdir(), "rw-real-"));
-    service = createCodeService(loadConfig({ env: { REPOWRIGHT_HOME: home } }));
+    service = createCodeService(
+      loadConfig({ env: { REPOWRIGHT_HOME: home } }),
+      createWorkspace(targets.flatMap(([, dir]) => (dir ? [dir] : []))),
+    );
   });
   afterAll(() => {
     service.close();

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
+import { createWorkspace } from "../../src/core/workspace.js";
 import { createCodeService } from "../../src/toolsets/code/service.js";
 import { write } from "./fixture.js";
 
@@ -21,6 +22,7 @@ describe("code service with many repositories", () => {
     dirs.push(home);
     const service = createCodeService(
       loadConfig({ env: { REPOWRIGHT_HOME: home, REPOWRIGHT_CODE_MAX_OPEN_INDEXES: "2" } }),
+      createWorkspace([tmpdir()]),
     );
     const repos = ["alpha", "beta", "gamma"].map((name) => {
       const root = mkdtempSync(join(tmpdir(), `rw-lru-${name}-`));

@@ -23,7 +23,13 @@ export async function startTestApp(options: CreateAppOptions = {}): Promise<Test
   const home = mkdtempSync(join(tmpdir(), "rw-test-"));
   const app = await createApp({
     ...options,
-    env: { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent", ...options.env },
+    // Tests build their repositories in the temp dir: that is the workspace unless a test says otherwise.
+    env: {
+      REPOWRIGHT_HOME: home,
+      REPOWRIGHT_LOG_LEVEL: "silent",
+      REPOWRIGHT_WORKSPACE_ROOTS: tmpdir(),
+      ...options.env,
+    },
   });
   const { client, server } = await connectSession(app.host);
   return {

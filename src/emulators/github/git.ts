@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hardenedArgs, hardenedEnv } from "../../git/harden.js";
 
 export interface GitResult {
   stdout: Buffer;
@@ -19,14 +20,6 @@ export interface Identity {
   /** ISO date */
   date: string;
 }
-
-const BASE_ENV: Record<string, string> = {
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_TERMINAL_PROMPT: "0",
-  LANG: "C",
-  LC_ALL: "C",
-};
 
 export class GitError extends Error {
   constructor(
@@ -46,11 +39,11 @@ export function gitRaw(
   return new Promise((resolve, reject) => {
     const child = execFile(
       "git",
-      [`--git-dir=${gitDir}`, ...args],
+      [...hardenedArgs(), `--git-dir=${gitDir}`, ...args],
       {
         encoding: "buffer",
         maxBuffer: 256 * 1024 * 1024,
-        env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tmpdir(), ...BASE_ENV, ...options.env },
+        env: hardenedEnv(process.env["PATH"], { HOME: tmpdir(), ...options.env }),
         cwd: options.cwd,
       },
       (err, stdout, stderr) => {

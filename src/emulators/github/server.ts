@@ -28,6 +28,8 @@ export interface FaultRule {
   path: string;
   /** How many matching requests it applies to (default 1); 0 = every one, forever. */
   times?: number;
+  /** How many matching requests pass untouched before it applies (default 0): "fail the third push". */
+  after?: number;
   kind: "status" | "secondary_rate_limit" | "rate_limit" | "latency" | "reset";
   /** For `status` (default 502) and `secondary_rate_limit` (403 or 429, default 403). */
   status?: number;
@@ -219,6 +221,10 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
     const i = faults.findIndex((f) => (!f.method || f.method === method) && globToRegExp(f.path).test(path));
     if (i < 0) return undefined;
     const f = faults[i]!;
+    if ((f.after ?? 0) > 0) {
+      f.after = (f.after ?? 0) - 1;
+      return undefined;
+    }
     if ((f.times ?? 1) > 0) {
       f.times = (f.times ?? 1) - 1;
       if (f.times === 0) faults.splice(i, 1);

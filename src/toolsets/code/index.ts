@@ -2,8 +2,7 @@
  * The code toolset: index a local repository (AST-aware chunks, BM25, vectors) and find the code that
  * matters — by keywords, by meaning, or with a whole issue as the query.
  */
-import { readFile, stat } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { relative } from "node:path";
 import { z } from "zod";
 import { notFoundError, validationError } from "../../core/errors.js";
 import { defineTool, defineToolset, READ_ONLY, type Tool } from "../../mcp/tool.js";
@@ -252,19 +251,10 @@ export const readFileRangeTool = defineTool({
   async handler(input, ctx) {
     const service = ctx.deps as CodeService;
     const root = service.resolveRoot(input.path);
-    const abs = resolve(root, input.file);
-    const rel = relative(root, abs);
-    if (rel.startsWith("..") || rel === "" || resolve(root, rel) !== abs)
-      throw validationError(`${input.file} is outside the repository ${root}`);
-    let st: import("node:fs").Stats;
-    try {
-      st = await stat(abs);
-    } catch {
-      throw notFoundError(`no such file in ${root}: ${rel}`);
-    }
-    if (!st.isFile()) throw validationError(`${rel} is not a file`);
-    if (st.size > 64 * 1024 * 1024) throw validationError(`${rel} is ${st.size} bytes; too big to read here`);
-    const buf = await readFile(join(root, rel));
+    // Inside the repository, through in-repository symlinks at most; never out of it.
+    const rel = relative(root, await service.workspace.file(root, input.file));
+    if (rel === "") throw validationError(`${input.file} is the repository itself, not a file`);
+    const buf = await service.workspace.readFile(root, rel, { maxBytes: 64 * 1024 * 1024 });
     if (buf.subarray(0, 8192).includes(0))
       throw validationError(`${rel} is not a text file (binary content)`);
     const end = input.end_line ?? input.start_line + MAX_RANGE_LINES - 1;
@@ -295,6 +285,6 @@ export const codeToolset = defineToolset<CodeService>({
     getCodeChunkTool,
     readFileRangeTool,
   ] as unknown as Tool<z.ZodObject<z.ZodRawShape>, CodeService>[],
-  init: (services) => createCodeService(services.config),
+  init: (services) => createCodeService(services.config, services.workspace),
   close: (service) => service.close(),
 });

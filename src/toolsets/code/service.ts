@@ -2,17 +2,18 @@
  * The long-lived side of the code toolset: open indexes by repository root, one index run per repository
  * at a time, and the embedder each search uses. Shared by the MCP tools and the CLI.
  */
-import { realpathSync, statSync } from "node:fs";
-import { resolve } from "node:path";
 import type { Config } from "../../core/config.js";
 import { conflictError, notFoundError, validationError } from "../../core/errors.js";
+import type { Workspace } from "../../core/workspace.js";
 import { type Embedder, externalEmbedder, lsiFor } from "./embedders.js";
 import { type IndexProgress, type IndexReport, indexRepository } from "./indexer.js";
 import { type Granularity, type SearchHit, type SearchMode, searchIndex } from "./search.js";
 import { type CodeIndex, openSqliteIndex } from "./store.js";
 
 export interface CodeService {
+  /** The repository root a caller named, as a real path inside the workspace (see core/workspace.ts). */
   resolveRoot(path: string): string;
+  readonly workspace: Workspace;
   open(root: string): CodeIndex | undefined;
   index(
     path: string,
@@ -39,24 +40,16 @@ export interface CodeService {
   close(): void;
 }
 
-export function createCodeService(config: Readonly<Config>, fetchImpl?: typeof fetch): CodeService {
+export function createCodeService(
+  config: Readonly<Config>,
+  workspace: Workspace,
+  fetchImpl?: typeof fetch,
+): CodeService {
   const open = new Map<string, CodeIndex>();
   const running = new Set<string>();
   const home = config.core.home;
 
-  const resolveRoot = (path: string): string => {
-    if (!path.trim()) throw validationError("path is empty: give the repository's directory");
-    const abs = resolve(path);
-    let st: import("node:fs").Stats;
-    try {
-      st = statSync(abs);
-    } catch {
-      throw notFoundError(`no such directory: ${abs}`);
-    }
-    if (!st.isDirectory())
-      throw validationError(`${abs} is a file, not a directory: give the repository's root`);
-    return realpathSync(abs);
-  };
+  const resolveRoot = (path: string): string => workspace.directory(path);
 
   // Open indexes, least recently used first. Each holds an SQLite handle and, once searched, its chunk
   // table and vectors in memory, so a server that meets many repositories keeps only the last few open.
@@ -95,6 +88,7 @@ export function createCodeService(config: Readonly<Config>, fetchImpl?: typeof f
 
   const service: CodeService = {
     resolveRoot,
+    workspace,
     open: (root) => get(root, false),
     require(path) {
       const root = resolveRoot(path);

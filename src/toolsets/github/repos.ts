@@ -434,7 +434,12 @@ export const pushFiles = ghTool({
             .max(10_000_000)
             .describe("File content: UTF-8 text, or base64 with encoding base64."),
           encoding: z.enum(["utf-8", "base64"]).default("utf-8").describe("How content is encoded."),
-          mode: z.enum(["100644", "100755"]).default("100644").describe("File mode (100755 = executable)."),
+          mode: z
+            .enum(["100644", "100755", "120000"])
+            .default("100644")
+            .describe(
+              "File mode (100755 = executable; 120000 = symbolic link, whose content is its target).",
+            ),
         }),
       )
       .max(1000)
@@ -491,7 +496,7 @@ export const pushFiles = ghTool({
     await ctx.progress({ progress: 1, total: 4, message: "building tree" });
     const tree: {
       path: string;
-      mode: "100644" | "100755";
+      mode: "100644" | "100755" | "120000";
       type: "blob";
       sha?: string | null;
       content?: string;

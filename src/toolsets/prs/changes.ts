@@ -3,13 +3,9 @@
  * imports and for pushing). Read with the git CLI (`status --porcelain -z`, `diff --numstat -z`), so
  * .gitignore, renames and binary detection are git's own.
  */
-import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { notFoundError, validationError } from "../../core/errors.js";
-
-const run = promisify(execFile);
+import { validationError } from "../../core/errors.js";
+import type { Workspace, WorkspaceEntry } from "../../core/workspace.js";
+import { openRepository } from "../../git/repo.js";
 
 export type ChangeStatus = "added" | "modified" | "deleted" | "renamed";
 
@@ -21,6 +17,8 @@ export interface ChangedFile {
   added: number;
   deleted: number;
   binary: boolean;
+  /** A symbolic link: its target text is the content (committed as a link, never followed). */
+  symlink?: boolean;
 }
 
 export interface WorkingTree {
@@ -31,30 +29,21 @@ export interface WorkingTree {
   files: ChangedFile[];
 }
 
-async function git(root: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run("git", args, { cwd: root, maxBuffer: 256 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === "ENOENT" && !e.stderr)
-      throw notFoundError(`no such directory, or git is not installed: ${root}`);
-    throw validationError(
-      `git ${args[0]} failed in ${root}: ${(e.stderr ?? e.message).trim().split("\n")[0]}`,
-    );
-  }
-}
-
-export async function readWorkingTree(path: string): Promise<WorkingTree> {
-  const root = (await git(path, ["rev-parse", "--show-toplevel"])).trim();
+export async function readWorkingTree(
+  workspace: Workspace,
+  path: string,
+  signal?: AbortSignal,
+): Promise<WorkingTree> {
+  const repo = await openRepository(workspace, path, { signal });
+  const { root } = repo;
   const head = (
-    await git(root, ["rev-parse", "--verify", "HEAD"]).catch(() => {
+    await repo.run(["rev-parse", "--verify", "HEAD"]).catch(() => {
       throw validationError(`${root} has no commit yet: commit a base first, the split goes on top of it`);
     })
   ).trim();
-  const branchName = (await git(root, ["branch", "--show-current"])).trim();
+  const branchName = (await repo.run(["branch", "--show-current"])).trim();
   // -z: NUL-separated, paths verbatim; a rename entry is followed by its old path.
-  const status = (await git(root, ["status", "--porcelain=v1", "-z", "--untracked-files=all"])).split("\0");
+  const status = (await repo.run(["status", "--porcelain=v1", "-z", "--untracked-files=all"])).split("\0");
   const files = new Map<string, ChangedFile>();
   for (let i = 0; i < status.length; i++) {
     const entry = status[i]!;
@@ -79,7 +68,7 @@ export async function readWorkingTree(path: string): Promise<WorkingTree> {
     }
   }
   // Line counts of tracked changes (staged or not) against HEAD.
-  const numstat = (await git(root, ["diff", "HEAD", "--numstat", "-z", "-M"])).split("\0");
+  const numstat = (await repo.run(["diff", "HEAD", "--numstat", "-z", "-M"])).split("\0");
   for (let i = 0; i < numstat.length; i++) {
     const entry = numstat[i]!;
     const m = /^(-|\d+)\t(-|\d+)\t(.*)$/.exec(entry);
@@ -96,11 +85,19 @@ export async function readWorkingTree(path: string): Promise<WorkingTree> {
     f.added = m[1] === "-" ? 0 : Number(m[1]);
     f.deleted = m[2] === "-" ? 0 : Number(m[2]);
   }
-  // Untracked files: git has no numstat for them; count their lines.
+  // What is on disk now, read without following links: symlinks are marked (their target is their
+  // content), and untracked files, for which git has no numstat, get their lines counted.
   for (const f of files.values()) {
+    if (f.status === "deleted") continue;
+    const entry = await contentOf(workspace, root, f).catch(() => null);
+    if (!entry) continue;
+    if (entry.kind === "symlink") {
+      f.symlink = true;
+      if (f.status === "added" && f.added === 0) f.added = 1;
+      continue;
+    }
     if (f.status !== "added" || f.added > 0 || f.binary) continue;
-    const buf = await readFile(join(root, f.path)).catch(() => null);
-    if (!buf) continue;
+    const buf = entry.content;
     if (buf.subarray(0, 8000).includes(0)) f.binary = true;
     else
       f.added = buf.length === 0 ? 0 : buf.toString("utf8").split("\n").length - (buf.at(-1) === 10 ? 1 : 0);
@@ -113,8 +110,15 @@ export async function readWorkingTree(path: string): Promise<WorkingTree> {
   };
 }
 
-/** The working-tree content of a changed file (null when deleted). */
-export async function contentOf(root: string, file: ChangedFile): Promise<Buffer | null> {
+/**
+ * What a changed file is in the working tree now (null when deleted): a regular file's bytes, or a
+ * symlink's target text. Read through the workspace boundary, so nothing outside the tree is read.
+ */
+export async function contentOf(
+  workspace: Workspace,
+  root: string,
+  file: ChangedFile,
+): Promise<WorkspaceEntry | null> {
   if (file.status === "deleted") return null;
-  return readFile(join(root, file.path));
+  return workspace.entry(root, file.path);
 }

@@ -2,17 +2,16 @@
  * The prs toolset (journey 4): turn a working tree full of changes into a stack of reviewable pull
  * requests. plan_pr_split works offline on any git checkout; create_pr_stack needs GitHub credentials.
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
+import type { Workspace } from "../../core/workspace.js";
 import { defineTool, defineToolset, READ_ONLY, type Tool, type ToolContext } from "../../mcp/tool.js";
 import { createGithubDeps, type GithubDeps, missingCredentials } from "../github/client.js";
-import { type ChangedFile, readWorkingTree, type WorkingTree } from "./changes.js";
+import { type ChangedFile, contentOf, readWorkingTree, type WorkingTree } from "./changes.js";
 import { type PlannedGroup, planGroups } from "./group.js";
 import { createStack } from "./stack.js";
 
-type PrsDeps = Partial<GithubDeps>;
+type PrsDeps = Partial<GithubDeps> & { workspace: Workspace };
 
 const path = z.string().min(1).describe("A directory inside the git working tree (its root is found).");
 const maxGroups = z
@@ -25,12 +24,18 @@ const maxGroups = z
 
 const MAX_TEXT_BYTES = 512 * 1024;
 
-async function plan(dir: string, max: number): Promise<{ tree: WorkingTree; groups: PlannedGroup[] }> {
-  const tree = await readWorkingTree(dir);
+async function plan(
+  workspace: Workspace,
+  dir: string,
+  max: number,
+  signal?: AbortSignal,
+): Promise<{ tree: WorkingTree; groups: PlannedGroup[] }> {
+  const tree = await readWorkingTree(workspace, dir, signal);
   const texts = new Map<string, string | null>();
   for (const f of tree.files) {
-    if (f.status === "deleted" || f.binary) continue;
-    const buf = await readFile(join(tree.root, f.path)).catch(() => null);
+    if (f.status === "deleted" || f.binary || f.symlink) continue;
+    const entry = await contentOf(workspace, tree.root, f).catch(() => null);
+    const buf = entry?.kind === "file" ? entry.content : null;
     texts.set(f.path, buf && buf.length <= MAX_TEXT_BYTES ? buf.toString("utf8") : null);
   }
   return { tree, groups: planGroups(tree.files, { maxGroups: max, text: (f) => texts.get(f.path) ?? null }) };
@@ -52,8 +57,13 @@ export const planPrSplit = defineTool({
     "Group a git working tree's uncommitted changes into a few reviewable pull requests in dependency order: dependencies and build config first, then modules ordered by their imports (tests with the code they test), docs last; each with a title and a description. Reads only; create_pr_stack makes them.",
   input: z.object({ path, max_groups: maxGroups }),
   annotations: READ_ONLY,
-  async handler(input) {
-    const { tree, groups } = await plan(input.path, input.max_groups);
+  async handler(input, ctx) {
+    const { tree, groups } = await plan(
+      (ctx.deps as PrsDeps).workspace,
+      input.path,
+      input.max_groups,
+      ctx.signal,
+    );
     return {
       root: tree.root,
       head: tree.head,
@@ -100,8 +110,9 @@ export const createPrStack = defineTool({
         "create_pr_stack needs GitHub credentials: set GITHUB_TOKEN (or a GitHub App), or use plan_pr_split",
       );
     }
-    const { tree, groups } = await plan(input.path, input.max_groups);
+    const { tree, groups } = await plan(deps.workspace, input.path, input.max_groups, ctx.signal);
     const prs = await createStack(
+      deps.workspace,
       tree,
       groups,
       { owner: input.owner, repo: input.repo, base: input.base, prefix: input.prefix, draft: input.draft },
@@ -116,5 +127,8 @@ export const prsToolset = defineToolset<PrsDeps>({
   description:
     "Turn a working tree full of changes into a stack of logical, reviewable pull requests (planning offline; creating needs GitHub).",
   tools: [planPrSplit, createPrStack] as unknown as Tool<never, PrsDeps>[],
-  init: (services) => (missingCredentials(services.config.github) ? {} : createGithubDeps(services)),
+  init: (services) => ({
+    ...(missingCredentials(services.config.github) ? {} : createGithubDeps(services)),
+    workspace: services.workspace,
+  }),
 });

@@ -1,12 +1,12 @@
 /**
  * A planned split made real on GitHub: one branch per group, each built on the previous one, each with
  * one commit of its group's files, and a draft pull request per branch whose base is the previous branch,
- * so each pull request shows only its own part. Goes through the github toolset's own tools (create_branch,
+ * so each pull request shows only its own part. A run that fails half-way closes the pull requests and
+ * deletes the branches it made, and its error says so (or names what it could not remove). Goes through the github toolset's own tools (create_branch,
  * push_files, create_pull_request, update_pull_request): same pacing, retries, errors and conflict checks.
  */
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
-import { conflictError, validationError } from "../../core/errors.js";
+import { conflictError, isToolError, ToolError, validationError } from "../../core/errors.js";
+import type { Workspace } from "../../core/workspace.js";
 import type { ToolContext } from "../../mcp/tool.js";
 import type { GithubDeps } from "../github/client.js";
 import { createPullRequest, updatePullRequest } from "../github/pulls.js";
@@ -55,13 +55,13 @@ function slug(title: string): string {
 }
 
 export async function createStack(
+  workspace: Workspace,
   tree: WorkingTree,
   groups: readonly PlannedGroup[],
   options: StackOptions,
   ctx: ToolContext<GithubDeps>,
 ): Promise<StackedPr[]> {
   if (groups.length === 0) throw validationError("nothing to split: the working tree has no changes");
-  const repoRef = { owner: options.owner, repo: options.repo };
   // The stack applies the working tree's changes on top of the base: the base must be where HEAD is.
   const baseHead = await branchHead(ctx, options.owner, options.repo, options.base);
   if (baseHead !== tree.head) {
@@ -70,6 +70,25 @@ export async function createStack(
     );
   }
   const made: StackedPr[] = [];
+  const branches: string[] = [];
+  try {
+    await build(workspace, tree, groups, options, ctx, made, branches);
+  } catch (err) {
+    throw await rollBack(err, made, branches, options, ctx);
+  }
+  return made;
+}
+
+async function build(
+  workspace: Workspace,
+  tree: WorkingTree,
+  groups: readonly PlannedGroup[],
+  options: StackOptions,
+  ctx: ToolContext<GithubDeps>,
+  made: StackedPr[],
+  branches: string[],
+): Promise<void> {
+  const repoRef = { owner: options.owner, repo: options.repo };
   let parent = options.base;
   for (const g of groups) {
     await ctx.progress({
@@ -78,8 +97,10 @@ export async function createStack(
       message: `part ${g.index}: ${g.title}`,
     });
     const branch = `${options.prefix}/${g.index}-${slug(g.title)}`;
+    // Read (and refuse) the files before anything is created for this part.
+    const { files, deletions } = await payload(workspace, tree.root, g.files);
     await use(createBranch, { ...repoRef, branch, from_ref: parent }, ctx);
-    const { files, deletions } = await payload(tree.root, g.files);
+    branches.push(branch);
     const pushed = await use(pushFiles, { ...repoRef, branch, message: g.title, files, deletions }, ctx);
     const pr = (await use(
       createPullRequest,
@@ -115,7 +136,58 @@ export async function createStack(
       ctx,
     );
   }
-  return made;
+}
+
+/**
+ * Undoes a half-made stack: closes its pull requests and deletes its branches, newest first, so that a
+ * second run starts clean (its branch names would otherwise collide). The returned error is the original
+ * one, with what was removed, or what is left, appended.
+ */
+async function rollBack(
+  err: unknown,
+  made: readonly StackedPr[],
+  branches: readonly string[],
+  options: StackOptions,
+  ctx: ToolContext<GithubDeps>,
+): Promise<unknown> {
+  if (branches.length === 0) return err;
+  const left: string[] = [];
+  const signal = AbortSignal.timeout(60_000);
+  for (const pr of [...made].reverse()) {
+    await ctx.deps.octokit
+      .request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
+        owner: options.owner,
+        repo: options.repo,
+        pull_number: pr.number,
+        state: "closed",
+        request: { signal },
+      })
+      .catch(() => left.push(`pull request #${pr.number}`));
+  }
+  for (const branch of [...branches].reverse()) {
+    await ctx.deps.octokit
+      .request("DELETE /repos/{owner}/{repo}/git/refs/{ref}", {
+        owner: options.owner,
+        repo: options.repo,
+        ref: `heads/${branch}`,
+        request: { signal },
+      })
+      .catch(() => left.push(`branch ${branch}`));
+  }
+  const note =
+    left.length === 0
+      ? `nothing was left behind: closed ${made.length} pull request(s) and deleted branch(es) ${branches.join(", ")}`
+      : `could not remove ${left.join(", ")}: delete them by hand before running again`;
+  if (isToolError(err)) {
+    return new ToolError(err.type, `${err.message}; ${note}`, {
+      statusCode: err.statusCode,
+      retryAfterS: err.retryAfterS,
+      details: { ...err.details, rolled_back: left.length === 0, left_behind: left },
+      cause: err,
+    });
+  }
+  ctx.log.warn({ branches, left }, `create_pr_stack failed half-way; ${note}`);
+  return err;
 }
 
 /** The head sha of a branch (a fresh read, not a cached one). */
@@ -129,19 +201,31 @@ async function branchHead(ctx: ToolContext<GithubDeps>, owner: string, repo: str
   return (res.data as { commit: { sha: string } }).commit.sha;
 }
 
-/** push_files input for a group: contents from the working tree (base64 for binaries), deletions. */
-async function payload(root: string, files: readonly ChangedFile[]) {
-  const out: { path: string; content: string; encoding: "utf-8" | "base64"; mode: "100644" | "100755" }[] =
-    [];
+/**
+ * push_files input for a group: contents from the working tree (base64 for binaries), deletions. A
+ * symlink is pushed as a symlink (mode 120000, its target as content), never as what it points to.
+ */
+async function payload(workspace: Workspace, root: string, files: readonly ChangedFile[]) {
+  const out: {
+    path: string;
+    content: string;
+    encoding: "utf-8" | "base64";
+    mode: "100644" | "100755" | "120000";
+  }[] = [];
   const deletions: string[] = [];
   for (const f of files) {
     if (f.oldPath) deletions.push(f.oldPath);
-    const buf = await contentOf(root, f);
-    if (buf === null) {
+    const entry = await contentOf(workspace, root, f);
+    if (entry === null) {
       deletions.push(f.path);
       continue;
     }
-    const mode = (await stat(join(root, f.path))).mode & 0o111 ? "100755" : "100644";
+    if (entry.kind === "symlink") {
+      out.push({ path: f.path, content: entry.target, encoding: "utf-8", mode: "120000" });
+      continue;
+    }
+    const buf = entry.content;
+    const mode = entry.executable ? "100755" : "100644";
     if (f.binary || buf.subarray(0, 8000).includes(0)) {
       out.push({ path: f.path, content: buf.toString("base64"), encoding: "base64", mode });
     } else out.push({ path: f.path, content: buf.toString("utf8"), encoding: "utf-8", mode });
