@@ -14,6 +14,8 @@ export interface CreateLoggerOptions {
   name?: string;
 }
 
+const keep = (v: unknown) => v;
+
 export function createLogger(options: CreateLoggerOptions): Logger {
   const { redactor } = options;
   const dest = options.destination ?? 2;
@@ -22,7 +24,10 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       name: options.name ?? "repowright",
       level: options.level,
       base: { pid: process.pid },
+      // The redactor turns errors into plain objects (message, stack, code, errno, syscall, path, cause
+      // chain), redacted; pino's own err serializer would then see a plain object and lose the cause.
       formatters: { log: (record) => redactor.redact(record) },
+      serializers: { err: keep, error: keep },
       hooks: {
         logMethod(args, method) {
           const cleaned = args.map((a) =>

@@ -12,7 +12,9 @@ const TOKEN_PATTERNS: RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{20,255}\b/g,
   /\bgithub_pat_[A-Za-z0-9_]{20,255}\b/g,
   /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/g,
-  /\bAKIA[0-9A-Z]{16}\b/g,
+  /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g,
+  // An AWS secret access key is 40 base64 characters: found by the name it is given next to it.
+  /(?<=\baws_?secret_?(access_?)?key\b["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/gi,
   /\bsk-(ant-)?[A-Za-z0-9_-]{20,}\b/g,
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g,
   /\b(Bearer|token)\s+[A-Za-z0-9._~+/=-]{16,}/gi,
@@ -42,20 +44,65 @@ export class Redactor {
     return out;
   }
 
-  /** Deep copy with secret-looking keys and token-shaped strings redacted. */
-  redact<T>(value: T, depth = 0): T {
+  /**
+   * Deep copy with secret-looking keys and token-shaped strings redacted, at any depth: the walk is
+   * iterative (an explicit stack), so a value nested 100,000 deep is neither a stack overflow nor a way
+   * around redaction. Cycles become "[Circular]". Errors become plain objects with what a reader needs
+   * (name, message, stack, code, errno, syscall, path, cause), which their own enumerable properties lack.
+   */
+  redact<T>(value: T): T {
     if (typeof value === "string") return this.redactString(value) as T;
-    if (value === null || typeof value !== "object" || depth > 20) return value;
-    if (Array.isArray(value)) return value.map((v) => this.redact(v, depth + 1)) as T;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out[k] =
-        SECRET_KEY.test(k) && (typeof v === "string" || typeof v === "number")
-          ? REDACTED
-          : this.redact(v, depth + 1);
+    if (value === null || typeof value !== "object") return value;
+    const root: { v: unknown } = { v: undefined };
+    const seen = new WeakSet<object>();
+    // Each job: copy `from` into `into[key]`.
+    const stack: { from: unknown; into: Record<string | number, unknown>; key: string | number }[] = [
+      { from: value, into: root as unknown as Record<string, unknown>, key: "v" },
+    ];
+    while (stack.length > 0) {
+      const { from, into, key } = stack.pop()!;
+      if (typeof from === "string") {
+        into[key] = this.redactString(from);
+        continue;
+      }
+      if (from === null || typeof from !== "object") {
+        into[key] = from;
+        continue;
+      }
+      if (seen.has(from)) {
+        into[key] = "[Circular]";
+        continue;
+      }
+      seen.add(from);
+      const source = from instanceof Error ? errorFields(from) : from;
+      if (Array.isArray(source)) {
+        const out: unknown[] = new Array(source.length);
+        into[key] = out;
+        for (let i = source.length - 1; i >= 0; i--)
+          stack.push({ from: source[i], into: out as unknown as Record<number, unknown>, key: i });
+        continue;
+      }
+      const out: Record<string, unknown> = {};
+      into[key] = out;
+      for (const [k, v] of Object.entries(source as Record<string, unknown>)) {
+        if (SECRET_KEY.test(k) && (typeof v === "string" || typeof v === "number")) out[k] = REDACTED;
+        else stack.push({ from: v, into: out, key: k });
+      }
     }
-    return out as T;
+    return root.v as T;
   }
+}
+
+/** The fields of an error worth logging; `cause` is walked like any other value. */
+function errorFields(err: Error): Record<string, unknown> {
+  const e = err as Error & Record<string, unknown>;
+  const out: Record<string, unknown> = { type: err.name, message: err.message, stack: err.stack };
+  for (const k of ["code", "errno", "syscall", "path", "status", "statusCode"]) {
+    if (e[k] !== undefined) out[k] = e[k];
+  }
+  for (const [k, v] of Object.entries(e)) if (!(k in out)) out[k] = v;
+  if (err.cause !== undefined) out["cause"] = err.cause;
+  return out;
 }
 
 export const SECRET_KEY_PATTERN = SECRET_KEY;
