@@ -159,6 +159,7 @@ describe("web toolset", () => {
       `${site.base}/docs`,
       `http://localhost:${port}/docs`,
       `http://[::1]:${port}/docs`,
+      `http://[::127.0.0.1]:${port}/docs`,
       "http://169.254.169.254/latest/meta-data/",
     ]) {
       const r = await guarded.call("web_fetch", { url });
@@ -177,10 +178,18 @@ describe("web toolset", () => {
       "::ffff:10.0.0.1",
       "0.0.0.0",
       "100.64.0.1",
+      // IPv4 inside IPv6: judged by the IPv4 address.
+      "::127.0.0.1",
+      "::7f00:1",
+      "::a9fe:a9fe",
+      "::10.0.0.1",
+      "64:ff9b::a9fe:a9fe",
+      "2002:7f00:1::1",
+      "2001:0:4136:e378:8000:63bf:80ff:fffe",
     ]) {
       expect(isPublicAddress(a), a).toBe(false);
     }
-    for (const a of ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "::ffff:8.8.8.8"])
+    for (const a of ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "::ffff:8.8.8.8", "::808:808"])
       expect(isPublicAddress(a), a).toBe(true);
   });
 

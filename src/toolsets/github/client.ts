@@ -117,7 +117,14 @@ export function createGithubClient(options: CreateClientOptions): GithubClient {
       debug: () => {},
       info: () => {},
       warn: (msg: string) => log.warn(msg),
-      error: (msg: string) => log.error(msg),
+      // Octokit reports every non-2xx answer as an error ("GET /x - 404 with id … in 5ms"): a 304 is a
+      // cache hit, a 4xx an answer the caller gets as a ToolError; only 5xx and failures are errors here.
+      error: (msg: string) => {
+        const status = Number(/ - (\d{3})\b/.exec(msg)?.[1] ?? 0);
+        if (status === 304) log.debug(msg);
+        else if (status >= 400 && status < 500) log.warn(msg);
+        else log.error(msg);
+      },
     },
     // Only 5xx and network failures are worth retrying: a 4xx (e.g. 406 for a diff too large to render)
     // answers the same again; rate limits (403/429) are the throttling plugin's.

@@ -28,11 +28,24 @@ interface WebDeps {
 const MAX_REDIRECTS = 5;
 const USER_AGENT = "repowright/0.1 (MCP web_fetch)";
 
-/** Whether an address is on the public internet (what web_fetch may reach by default). */
+/**
+ * Whether an address is on the public internet (what web_fetch may reach by default). ipaddr.js gives
+ * IPv4-mapped addresses their IPv4 range and puts NAT64, 6to4 and Teredo in ranges of their own (refused
+ * here), but calls an IPv4-compatible address (::/96) written in hex, `::7f00:1` — which is what URL
+ * parsing makes of `[::127.0.0.1]` — unicast: such an address is judged by the IPv4 address it carries.
+ */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   const ip = ipaddr.process(address);
-  return ip.range() === "unicast";
+  if (ip.range() !== "unicast") return false;
+  if (ip.kind() === "ipv6") {
+    const p = (ip as ipaddr.IPv6).parts;
+    if (p.slice(0, 6).every((x) => x === 0)) {
+      const v4 = new ipaddr.IPv4([p[6]! >> 8, p[6]! & 255, p[7]! >> 8, p[7]! & 255]);
+      return v4.range() === "unicast";
+    }
+  }
+  return true;
 }
 
 function forbiddenHost(host: string, address: string): ToolError {
