@@ -315,6 +315,8 @@ const EXT_LANG: Record<string, string> = {
 
 async function searchCode(env: EmuEnv, req: EmuRequest): Promise<EmuResponse> {
   const q = req.query.get("q") ?? "";
+  // GitHub refuses control characters in a query with 422; git would choke on a NUL in an argument.
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(q)) throw invalid("Search", "q", "invalid");
   const { terms, quals } = parseQuery(q);
   if (terms.length === 0 && !quals.has("filename")) throw invalid("Search", "q", "missing");
   const items: Json[] = [];
@@ -550,7 +552,12 @@ export function registerGitRoutes(router: Router, env: EmuEnv): void {
     for (const [i, raw] of entries.entries()) {
       const e = raw as Record<string, unknown>;
       const path = typeof e["path"] === "string" ? e["path"] : "";
-      if (!path || path.startsWith("/") || path.split("/").some((s) => s === "" || s === "." || s === "..")) {
+      if (
+        !path ||
+        path.startsWith("/") ||
+        /[\u0000-\u001f]/.test(path) ||
+        path.split("/").some((s) => s === "" || s === "." || s === "..")
+      ) {
         throw new HttpError(422, `tree.path contains a malformed path component`, [
           { resource: "Tree", field: `tree[${i}].path`, code: "invalid" },
         ]);

@@ -1,9 +1,9 @@
-/** GitHub's answers are logged at the level they deserve: a 404 is a warning, never an error. */
+/** Found by an attack on the running server: GitHub answers logged at the right level, and the emulator answering bad input like GitHub. */
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGithubEmulator, type GithubEmulator } from "../../src/emulators/github/server.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { WIDGETS } from "./helpers.js";
+import { type GithubTestBed, startGithubTestBed, WIDGETS } from "./helpers.js";
 
 describe("GitHub request logs", () => {
   let emu: GithubEmulator;
@@ -41,5 +41,31 @@ describe("GitHub request logs", () => {
       .map((l) => JSON.parse(l) as { level: number });
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(l.level).toBe(40);
+  });
+});
+
+describe("the emulator answers like GitHub to input git cannot hold", () => {
+  let bed: GithubTestBed;
+  beforeAll(async () => {
+    bed = await startGithubTestBed(WIDGETS);
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  it("422, not 500, for a NUL in a code search and a newline in a pushed file name", async () => {
+    const search = await bed.app.call("search_code", { query: "widget\u0000 repo:acme/widgets" });
+    expect(search.isError).toBe(true);
+    expect((search.data as Record<string, unknown>)["status_code"]).toBe(422);
+    const push = await bed.app.call("push_files", {
+      owner: "acme",
+      repo: "widgets",
+      branch: "main",
+      message: "bad name",
+      files: [{ path: "docs/a\nb.md", content: "x" }],
+    });
+    expect(push.isError).toBe(true);
+    expect((push.data as Record<string, unknown>)["status_code"]).toBe(422);
+    expect(bed.emu.requests.filter((r) => r.status >= 500)).toEqual([]);
   });
 });
