@@ -56,6 +56,7 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
     },
   );
   const subscriptions = new Set<string>();
+  const unusualArguments = holdUnusualArguments(server);
   // The level the client chose with logging/setLevel; until then every message is sent. One Server serves
   // one session, so this is per session.
   let minLevel: LogLevel | undefined;
@@ -119,7 +120,8 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const { name, arguments: args } = request.params;
+    const { name } = request.params;
+    const args = unusualArguments.take(extra.requestId, request.params.arguments);
     if (!host.tools.has(name)) throw unknownTool(name);
     const progressToken = request.params._meta?.progressToken;
     const client: ClientBridge = {
@@ -312,4 +314,53 @@ export function matchUriTemplate(template: string, uri: string): Record<string, 
     vars[n] = decodeURIComponent(m[i + 1]!);
   });
   return vars;
+}
+
+/**
+ * The SDK validates `tools/call` against its own schema before any handler runs, and answers arguments
+ * that are not a string-keyed record (an array, a number, an object with a `constructor` or `__proto__`
+ * key) with JSON-RPC -32603 and a raw zod dump. Such arguments are taken out of the message before the
+ * SDK sees it and handed to the tool pipeline instead, which answers with our structured validation error
+ * (and counts and audits the call like any other).
+ */
+function holdUnusualArguments(server: Server) {
+  const held = new Map<string | number, unknown>();
+  const connect = server.connect.bind(server);
+  server.connect = async (transport) => {
+    await connect(transport);
+    const inner = transport.onmessage;
+    if (!inner) return;
+    transport.onmessage = (message, extra) => {
+      const m = message as { method?: unknown; id?: unknown; params?: { arguments?: unknown } };
+      if (
+        m.method === "tools/call" &&
+        (typeof m.id === "string" || typeof m.id === "number") &&
+        m.params &&
+        typeof m.params === "object" &&
+        "arguments" in m.params &&
+        isUnusual(m.params.arguments)
+      ) {
+        if (held.size > 1000) held.clear();
+        held.set(m.id, m.params.arguments);
+        delete m.params.arguments;
+      }
+      inner.call(transport, message, extra);
+    };
+  };
+  return {
+    take(id: string | number, parsed: unknown): unknown {
+      if (!held.has(id)) return parsed ?? {};
+      const raw = held.get(id);
+      held.delete(id);
+      return raw;
+    },
+  };
+}
+
+function isUnusual(args: unknown): boolean {
+  if (args === undefined) return false;
+  if (args === null || typeof args !== "object" || Array.isArray(args)) return true;
+  return (
+    Object.hasOwn(args, "constructor") || Object.hasOwn(args, "__proto__") || Object.hasOwn(args, "prototype")
+  );
 }
