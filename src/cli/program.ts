@@ -2,7 +2,6 @@
  * The `repowright` command line. Each command builds an App from the environment plus its flags, runs,
  * and closes it; errors that a user can fix are printed as one clear line, exit code 2.
  */
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { Command, Option } from "commander";
 import { createApp } from "../app.js";
 import { type ConfigOverrides, loadConfig } from "../core/config.js";
@@ -12,6 +11,7 @@ import { createAuthenticator } from "../mcp/auth.js";
 import { serveHttp } from "../mcp/http.js";
 import { buildInventory } from "../mcp/inventory.js";
 import { createSessionServer, SERVER_VERSION } from "../mcp/server.js";
+import { StdioTransport } from "../mcp/stdio.js";
 import { allToolsets } from "../toolsets/index.js";
 import { registerAuditCommand } from "./audit-command.js";
 import { registerCodeCommands } from "./code-commands.js";
@@ -92,13 +92,14 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
         const server = createSessionServer(host, {
           caller: { id: "local", roles: ["admin"], transport: "stdio" },
         });
-        const transport = new StdioServerTransport();
+        const transport = new StdioTransport({
+          onRefused: (reason) => log.warn({ reason }, "stdio message refused"),
+        });
         // Set before connect: the SDK chains its own close handling to the transport's onclose it finds.
         const ended = new Promise<void>((resolve) => {
           transport.onclose = resolve;
           process.stdin.on("end", resolve);
-          process.once("SIGINT", resolve);
-          process.once("SIGTERM", resolve);
+          onStopSignal(resolve);
         });
         await server.connect(transport);
         io.stderr.write(
@@ -132,10 +133,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
       const origin = http.url.replace(/\/mcp$/, "");
       out(`health: ${origin}/healthz  metrics: ${origin}/metrics  REST: ${origin}/api/v1/tools`);
       log.debug({ url: http.url }, "serving");
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-      });
+      await new Promise<void>((resolve) => onStopSignal(resolve));
       await http.close();
       await shutdown();
     });
@@ -231,4 +229,20 @@ function parseText(content: Record<string, unknown>[]): unknown {
 
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+/**
+ * SIGINT/SIGTERM start a clean shutdown; a second signal, or a shutdown that takes longer than 10 s,
+ * ends the process at once. The listeners stay installed, so no signal is ever ignored.
+ */
+function onStopSignal(stop: () => void): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(signal === "SIGINT" ? 130 : 143);
+    stopping = true;
+    setTimeout(() => process.exit(signal === "SIGINT" ? 130 : 143), 10_000).unref();
+    stop();
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
 }

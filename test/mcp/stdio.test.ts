@@ -175,3 +175,72 @@ describe("stdout over stdio, byte for byte", () => {
     expect(stderr).toMatch(/"tool":"cache_set"/);
   }, 120_000);
 });
+
+describe("oversized and malformed messages over stdio", () => {
+  it("refuses them with JSON-RPC errors, keeps serving, and ends on SIGTERM", async () => {
+    const home = tempHome();
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "serve", "--toolsets", "memory"], {
+      cwd: REPO_ROOT,
+      env: childEnv(home, {}),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((done) =>
+      child.once("close", (code, signal) => done({ code, signal })),
+    );
+    try {
+      const lines = () =>
+        stdout
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+          .map((l) => JSON.parse(l) as { id?: number | null; error?: { code: number; message: string } });
+      const waitUntil = async (ok: () => boolean) => {
+        while (!ok()) {
+          if (child.exitCode !== null) throw new Error(`server exited early:\n${stderr}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const send = (text: string) => child.stdin.write(`${text}\n`);
+      send(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: {
+            protocolVersion: "2025-06-18",
+            capabilities: {},
+            clientInfo: { name: "raw", version: "0" },
+          },
+        }),
+      );
+      await waitUntil(() => lines().some((m) => m.id === 1));
+      send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+      const huge = (n: number) =>
+        `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"cache_get","arguments":{"key":"${"x".repeat(n)}"}}}`;
+      send(huge(10 * 1024 * 1024 + 100));
+      send(huge(10_485_760 - 100).padEnd(10_485_760, " "));
+      send("{not json");
+      send(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }));
+      await waitUntil(() => lines().some((m) => m.id === 2));
+      const errors = lines().filter((m) => m.error);
+      expect(errors.map((e) => e.error!.code)).toEqual([-32600, -32700]);
+      expect(errors[0]!.error!.message).toMatch(/message too large/);
+      expect(stdout.length).toBeLessThan(100_000);
+      // The exactly-at-the-limit line was served like any other (an unknown key is not an error).
+      expect(lines().filter((m) => m.id === 7)).toHaveLength(1);
+      child.kill("SIGTERM");
+      const end = await exited;
+      expect(end.code !== null || end.signal !== null).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
