@@ -6,11 +6,22 @@
 import { ZodError } from "zod";
 import { AppError, type ErrorPayload, ToolError } from "../core/errors.js";
 
+/** Longest error message a caller gets: messages quote inputs, and an input may be megabytes long. */
+export const MAX_ERROR_CHARS = 2000;
+
+function capped(message: string): string {
+  if (message.length <= MAX_ERROR_CHARS) return message;
+  return `${message.slice(0, MAX_ERROR_CHARS)}… (${message.length - MAX_ERROR_CHARS} more characters)`;
+}
+
 export function toErrorPayload(err: unknown): ErrorPayload {
-  if (err instanceof ToolError) return err.toPayload();
+  if (err instanceof ToolError) {
+    const payload = err.toPayload();
+    return payload.error.length > MAX_ERROR_CHARS ? { ...payload, error: capped(payload.error) } : payload;
+  }
   if (err instanceof ZodError) return { error: formatZodError(err), type: "validation" };
-  if (err instanceof AppError) return { error: `${err.code}: ${err.message}`, type: "internal" };
-  if (err instanceof RangeError) return { error: err.message, type: "validation" };
+  if (err instanceof AppError) return { error: capped(`${err.code}: ${err.message}`), type: "internal" };
+  if (err instanceof RangeError) return { error: capped(err.message), type: "validation" };
   return { error: "internal error; the server log has the details", type: "internal" };
 }
 
@@ -20,5 +31,5 @@ export function formatZodError(err: ZodError): string {
     return `${path}: ${issue.message}`;
   });
   if (err.issues.length > 10) parts.push(`... and ${err.issues.length - 10} more`);
-  return `invalid arguments: ${parts.join("; ")}`;
+  return capped(`invalid arguments: ${parts.join("; ")}`);
 }

@@ -65,3 +65,28 @@ describe("unusual tool arguments", () => {
     }
   });
 });
+
+describe("error messages quote inputs briefly", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { REPOWRIGHT_TOOLSETS: "code" } });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("answers a 5 MB path with a short error, not the path twice", async () => {
+    const path = `/${"a".repeat(5 * 1024 * 1024)}`;
+    const r = await app.client.callTool({ name: "read_file_range", arguments: { path, file: "x" } });
+    expect(r.isError).toBe(true);
+    expect(JSON.stringify(r).length).toBeLessThan(10_000);
+    const big = await app.client.callTool({
+      name: "index_status",
+      arguments: { path: `/tmp/${"b".repeat(4000)}` },
+    });
+    expect(big.isError).toBe(true);
+    const message = String((big.structuredContent as { error: string }).error);
+    expect(message.length).toBeLessThan(2100);
+    expect(message).toMatch(/more characters\)$/);
+  });
+});
