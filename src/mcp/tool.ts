@@ -9,6 +9,7 @@ import type { Config } from "../core/config.js";
 import type { Logger } from "../core/log.js";
 import type { Workspace } from "../core/workspace.js";
 import type { Store } from "../store/types.js";
+import { boundStrings } from "./bounded.js";
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -110,8 +111,9 @@ export interface Tool<I extends z.ZodObject<z.ZodRawShape> = z.ZodObject<z.ZodRa
   handler(input: z.infer<I>, ctx: ToolContext<D>): Promise<unknown>;
 }
 
+/** A tool as data; every string of its input gets a maximum length if it has none (bounded.ts). */
 export function defineTool<I extends z.ZodObject<z.ZodRawShape>, D = unknown>(tool: Tool<I, D>): Tool<I, D> {
-  return tool;
+  return { ...tool, input: boundStrings(tool.input) };
 }
 
 export interface ResourceContents {

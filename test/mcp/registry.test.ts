@@ -32,8 +32,34 @@ describe("tool registry", () => {
     for (const [name, p] of Object.entries(props)) {
       expect(p.description, `${t.name}.${name} has no description`).toBeTruthy();
     }
+    expect(unboundedStrings(schema), `${t.name}: strings without maxLength`).toEqual([]);
+  });
+
+  it("refuses a string longer than its maximum, even where the tool declared none", async () => {
+    const getIssue = tools.find(({ t }) => t.name === "jira_get_issue")!.t;
+    const key = "A".repeat(70_000);
+    const parsed = getIssue.input.safeParse({ key });
+    expect(parsed.success).toBe(false);
   });
 });
+
+/** Paths of string fields (at any depth) of a JSON Schema that have no maxLength, enum or const. */
+function unboundedStrings(schema: unknown, path = ""): string[] {
+  if (!schema || typeof schema !== "object") return [];
+  const s = schema as Record<string, unknown>;
+  const out: string[] = [];
+  const types = Array.isArray(s["type"]) ? (s["type"] as unknown[]) : [s["type"]];
+  if (types.includes("string") && s["maxLength"] === undefined && !s["enum"] && s["const"] === undefined)
+    out.push(path || "(input)");
+  for (const [k, v] of Object.entries((s["properties"] ?? {}) as Record<string, unknown>))
+    out.push(...unboundedStrings(v, `${path}.${k}`));
+  if (s["items"]) out.push(...unboundedStrings(s["items"], `${path}[]`));
+  for (const k of ["anyOf", "oneOf", "allOf"])
+    for (const v of (s[k] as unknown[] | undefined) ?? []) out.push(...unboundedStrings(v, path));
+  if (s["additionalProperties"] && typeof s["additionalProperties"] === "object")
+    out.push(...unboundedStrings(s["additionalProperties"], `${path}{}`));
+  return out;
+}
 
 describe("generated docs", () => {
   const root = join(import.meta.dirname, "../..");

@@ -4,7 +4,7 @@
  * compact, model-friendly views of GitHub objects.
  */
 import { z } from "zod";
-import type { Tool, ToolAnnotations, ToolContext } from "../../mcp/tool.js";
+import { defineTool, type Tool, type ToolAnnotations, type ToolContext } from "../../mcp/tool.js";
 import type { GithubDeps } from "./client.js";
 
 export type GhCtx = ToolContext<GithubDeps>;
@@ -185,7 +185,7 @@ export function repoRef(input: { owner: string; repo: string }) {
 
 /** defineTool with the GitHub deps fixed, so the input type is still inferred. */
 export function ghTool<I extends z.ZodObject<z.ZodRawShape>>(tool: Tool<I, GithubDeps>): Tool<I, GithubDeps> {
-  return tool;
+  return defineTool(tool);
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
