@@ -440,6 +440,23 @@ for (const kind of ["sqlite", "redis"] as const) {
       expect((await fails("get_task", { task_id: id.research })).type).toBe("not_found");
     });
 
+    it("16 concurrent create_tasks on one goal in one server all land, none lost to a conflict", async () => {
+      const { goal } = await ok<{ goal: { id: string } }>("create_goal", { title: "Sixteen writers" });
+      // 240 calls, 16 in flight at any time.
+      const results: Awaited<ReturnType<typeof app.call>>[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < 240) {
+            const n = next++;
+            results.push(await app.call("create_tasks", { goal_id: goal.id, tasks: [{ title: `t${n}` }] }));
+          }
+        }),
+      );
+      expect(results.filter((r) => r.isError).map((r) => r.data)).toEqual([]);
+      expect((await ok<{ total: number }>("list_tasks", { goal_id: goal.id })).total).toBe(240);
+    });
+
     it("keeps every concurrent write: parallel updates of one goal and unique ids", async () => {
       const { goalId, id } = await sixTaskGoal();
       // Six clients edit six different tasks of the same goal at once, without expected_version.

@@ -288,11 +288,35 @@ export class GoalTx {
 }
 
 /**
+ * Goal transactions of one process run one at a time per store: they take milliseconds, and writers in
+ * the same process then never fight over a version (16 concurrent create_tasks on one goal used to lose
+ * some to conflicts on Redis). Writers in other processes are still handled optimistically, by retrying.
+ */
+const writeQueues = new WeakMap<Store, Promise<unknown>>();
+
+function serialized<R>(store: Store, run: () => Promise<R>): Promise<R> {
+  const previous = writeQueues.get(store) ?? Promise.resolve();
+  const next = previous.then(run, run);
+  writeQueues.set(
+    store,
+    next.then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
+  return next;
+}
+
+/**
  * Runs `fn` on a fresh transaction and commits, again on a fresh read when a concurrent writer got there
  * first. `fn` must re-check everything it relies on (it runs once per attempt); a ToolError it throws ends
  * the transaction with nothing written.
  */
-export async function transact<R>(store: Store, fn: (tx: GoalTx) => Promise<R>): Promise<R> {
+export function transact<R>(store: Store, fn: (tx: GoalTx) => Promise<R>): Promise<R> {
+  return serialized(store, () => attempt(store, fn));
+}
+
+async function attempt<R>(store: Store, fn: (tx: GoalTx) => Promise<R>): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     const tx = new GoalTx(store);
     const result = await fn(tx);
@@ -303,7 +327,7 @@ export async function transact<R>(store: Store, fn: (tx: GoalTx) => Promise<R>):
       if (!isToolError(err) || err.type !== "conflict") throw err;
       if (attempt >= ATTEMPTS) {
         throw conflictError(
-          `the goal kept changing under ${ATTEMPTS} attempts by other clients; read it again and retry`,
+          `the goal kept changing under ${ATTEMPTS} attempts by other processes writing it at the same time; nothing was written: call again (with expected_version, use the version get_goal or get_task returns now)`,
           err.details,
         );
       }
