@@ -2,7 +2,8 @@
  * Goals graph benchmark: validateDependencies, planPhases (generate_execution_plan) and nextTasks
  * (get_next_tasks) on 10,000 and 100,000 tasks with about three dependencies each, against the simplest
  * correct method (repeated scans until nothing changes, test/goals/naive.ts) in the same run; then the same
- * three tools through the host pipeline on a real SQLite store (which adds loading every task document).
+ * three tools and update_task through the host pipeline on a real SQLite store: the first read of a goal
+ * loads every task document (the baseline), later ones find it in memory after reading one document.
  *
  * Graph: task i depends on 3 distinct tasks among the 1,000 before it; the first 20% are done; estimates 1-8.
  * For 100k the repeated-scan plan and next-tasks take from ten seconds to minutes, so each baseline run is
@@ -202,23 +203,34 @@ export async function run(): Promise<void> {
     for (const n of SIZES) {
       const goalId = n === small ? "GOAL-0001" : "GOAL-0002";
       await seed(app.store, goalId, graphs.get(n)!);
-      const ms: Record<string, number> = {};
+      const call = async (tool: string, args: Record<string, unknown>) => {
+        const t = performance.now();
+        const res = await app.host.callTool(tool, args, { caller });
+        if (res.isError) throw new Error(`${tool}: ${JSON.stringify(res.content)}`);
+        return performance.now() - t;
+      };
+      // The first call reads every task document (nothing of the goal is in memory yet): the baseline.
+      const cold = await call("get_next_tasks", { goal_id: goalId, limit: 10 });
+      const warm = new Map<string, number>();
+      let k = 0;
       for (const [tool, args] of [
         ["validate_dependencies", { goal_id: goalId }],
         ["generate_execution_plan", { goal_id: goalId, ids_only: true }],
         ["get_next_tasks", { goal_id: goalId, limit: 10 }],
-        // A write reads the whole goal too (to check the rules against current state), then writes 2 docs.
-        ["update_task", { task_id: graphs.get(n)![n - 1]!.id, title: "renamed" }],
+        // A write checks the rules against the current goal, then writes the task and the counters.
+        ["update_task", () => ({ task_id: graphs.get(n)![n - 1]!.id, title: `renamed ${k++}` })],
       ] as const) {
-        const t = performance.now();
-        const res = await app.host.callTool(tool, args, { caller });
-        if (res.isError) throw new Error(`${tool}: ${JSON.stringify(res.content)}`);
-        ms[tool] = performance.now() - t;
+        let best = Number.POSITIVE_INFINITY;
+        for (let i = 0; i < 5; i++)
+          best = Math.min(best, await call(tool, typeof args === "function" ? args() : args));
+        warm.set(tool, best);
       }
       console.log(
-        `  tool path on sqlite, ${String(n).padStart(7)} tasks: ${Object.entries(ms)
-          .map(([k, v]) => `${k} ${fmt(v)}`)
-          .join(", ")} (each reads the whole goal from the store)`,
+        `  tool path on sqlite, ${String(n).padStart(7)} tasks: first get_next_tasks ${fmt(cold)} (reads every task document); then ${[
+          ...warm,
+        ]
+          .map(([tool, ms]) => `${tool} ${fmt(ms)}`)
+          .join(", ")}; ratio first/then get_next_tasks ${(cold / warm.get("get_next_tasks")!).toFixed(1)}x`,
       );
     }
   } finally {

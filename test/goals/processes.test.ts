@@ -131,6 +131,69 @@ for (const kind of ["sqlite", "redis"] as const) {
       }
     }, 60_000);
 
+    it("a server that has a goal in memory sees another server's writes on its next read", async () => {
+      // Two apps = two stores, as two processes have: each keeps the goals it read in memory.
+      const a = await createApp({ env });
+      const b = await createApp({ env });
+      try {
+        const goal = (await call(a, "create_goal", { title: "two servers" }))["goal"] as { id: string };
+        const created = await call(a, "create_tasks", {
+          goal_id: goal.id,
+          tasks: [
+            { title: "first", ref: "a" },
+            { title: "second", depends_on: ["a"] },
+          ],
+        });
+        const [first, second] = (created["tasks"] as { id: string }[]).map((t) => t.id);
+        const next = async (app: App) =>
+          ((await call(app, "get_next_tasks", { goal_id: goal.id }))["tasks"] as { id: string }[]).map(
+            (t) => t.id,
+          );
+        expect(await next(a)).toEqual([first]);
+        expect(await next(b)).toEqual([first]);
+
+        // b finishes the first task and adds a third: a's next read shows both.
+        const done = (await call(b, "update_task", { task_id: first, status: "done" }))["task"] as {
+          version: number;
+        };
+        await call(b, "create_tasks", { goal_id: goal.id, tasks: [{ title: "third" }] });
+        const third = (await call(a, "list_tasks", { goal_id: goal.id }))["tasks"] as { id: string }[];
+        expect(third).toHaveLength(3);
+        expect(await next(a)).toEqual([second, third[2]!.id]);
+
+        // a writes with the version b returned; b sees a's write and a's stale version is refused.
+        const renamed = await call(a, "update_task", {
+          task_id: first,
+          title: "first, renamed by a",
+          expected_version: done.version,
+        });
+        expect((renamed["task"] as { version: number }).version).toBe(done.version + 1);
+        const export_ = (await call(b, "export_goal", { goal_id: goal.id, format: "json" }))["tasks"] as {
+          title: string;
+        }[];
+        expect(export_.map((t) => t.title)).toContain("first, renamed by a");
+        const stale = await b.host.callTool(
+          "update_task",
+          { task_id: first, title: "stale", expected_version: done.version },
+          { caller: { id: "test", roles: ["admin"], transport: "in-process" } },
+        );
+        expect(stale.isError).toBe(true);
+        expect(JSON.parse((stale.content[0] as { text: string }).text)).toMatchObject({ type: "conflict" });
+
+        // b deletes the goal: a says not found, not the goal it remembers.
+        await call(b, "delete_goal", { goal_id: goal.id });
+        const gone = await a.host.callTool(
+          "get_next_tasks",
+          { goal_id: goal.id },
+          { caller: { id: "test", roles: ["admin"], transport: "in-process" } },
+        );
+        expect(JSON.parse((gone.content[0] as { text: string }).text)).toMatchObject({ type: "not_found" });
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it("two processes, same expected_version: one wins, the other gets conflict, nothing is lost", async () => {
       const app = await createApp({ env });
       const workers: Worker[] = [];

@@ -15,6 +15,10 @@
  * change to the fresh state (a caller's own expected_version is checked again on every attempt, so it still
  * ends in `conflict` when that task moved on). Graph rules (no cycles, dependencies done before starting,
  * no reopening under an active dependent) are therefore checked against a state that is current at commit.
+ *
+ * Reads: the stats document's version also names the state of the whole goal, so a process keeps the goals
+ * it used last in memory with that version and, while the version has not moved, reads one document
+ * instead of every task (see `snapshots` below).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { conflictError, isToolError, notFoundError, validationError } from "../../core/errors.js";
@@ -88,8 +92,69 @@ export interface GoalState {
   versions: Map<string, number>;
 }
 
+/**
+ * The last state of each goal this process read or wrote, by store, keyed by the version of its stats
+ * document. Every write of a goal's tasks or of the goal rewrites that document (see the header), in this
+ * process or any other, so a cached state whose stats version is still current is the goal as stored: a
+ * read then costs one document instead of every task (at 100,000 tasks, about a second). Snapshots are
+ * never changed: read-only tools use them as they are, transactions work on a copy. Bounded by the number
+ * of tasks held; the goals used least recently are dropped first.
+ */
+const MAX_CACHED_TASKS = 250_000;
+const snapshots = new WeakMap<Store, Map<string, GoalState>>();
+
+function cacheOf(store: Store): Map<string, GoalState> {
+  let cache = snapshots.get(store);
+  if (!cache) {
+    cache = new Map();
+    snapshots.set(store, cache);
+  }
+  return cache;
+}
+
+function remember(store: Store, state: GoalState): void {
+  const cache = cacheOf(store);
+  cache.delete(state.goal.id);
+  if (state.tasks.length > MAX_CACHED_TASKS) return;
+  cache.set(state.goal.id, state);
+  let held = 0;
+  for (const s of cache.values()) held += s.tasks.length;
+  // Map order is insertion order: the first entries are the least recently used.
+  for (const [id, s] of cache) {
+    if (held <= MAX_CACHED_TASKS) break;
+    cache.delete(id);
+    held -= s.tasks.length;
+  }
+}
+
+function forget(store: Store, goalId: string): void {
+  snapshots.get(store)?.delete(goalId);
+}
+
+/** A working copy of a snapshot: the transaction may replace and add tasks without touching the snapshot. */
+function copyState(state: GoalState): GoalState {
+  return {
+    goal: state.goal,
+    statsVersion: state.statsVersion,
+    tasks: state.tasks.slice(),
+    byId: new Map(state.byId),
+    versions: new Map(state.versions),
+  };
+}
+
 async function readGoal(store: Store, goalId: string): Promise<GoalState> {
-  const stats = await getStats(store, goalId);
+  let stats: Doc<GoalStats>;
+  try {
+    stats = await getStats(store, goalId);
+  } catch (err) {
+    forget(store, goalId);
+    throw err;
+  }
+  const cached = cacheOf(store).get(goalId);
+  if (cached && cached.statsVersion === stats.version) {
+    remember(store, cached); // most recently used
+    return cached;
+  }
   const goal = await getGoalDoc(store, goalId);
   const docs = await listAll<Task>(store, COLLECTIONS.tasks, `${goalId}/`);
   const tasks = docs.map((d) => d.data).sort(byTaskNumber);
@@ -103,15 +168,20 @@ async function readGoal(store: Store, goalId: string): Promise<GoalState> {
 }
 
 /**
- * A consistent snapshot for read-only tools: when a writer committed while the pages were being read
- * (the stats version moved), read again.
+ * A consistent snapshot for read-only tools (do not change it): when a writer committed while the pages
+ * were being read (the stats version moved), read again.
  */
 export async function loadGoal(store: Store, goalId: string): Promise<GoalState> {
   for (let attempt = 0; ; attempt++) {
     const state = await readGoal(store, goalId);
+    if (cacheOf(store).get(goalId) === state) return state;
     const after = await store.getDoc<GoalStats>(COLLECTIONS.stats, goalId);
     if (!after) throw notFoundError(`goal ${goalId} not found; list_goals shows the goals there are`);
-    if (after.version === state.statsVersion || attempt >= ATTEMPTS) return state;
+    if (after.version === state.statsVersion) {
+      remember(store, state);
+      return state;
+    }
+    if (attempt >= ATTEMPTS) return state;
   }
 }
 
@@ -139,7 +209,7 @@ export class GoalTx {
   async load(goalId: string): Promise<GoalState> {
     let state = this.states.get(goalId);
     if (!state) {
-      state = await readGoal(this.store, goalId);
+      state = copyState(await readGoal(this.store, goalId));
       this.states.set(goalId, state);
     }
     return state;
@@ -268,9 +338,11 @@ export class GoalTx {
       keys.push("", "");
     }
     // The stats document serialises every write to a goal's tasks (see the header).
+    const statsAt = new Map<string, number>();
     for (const goalId of this.touched) {
       if (this.goalDeletes.has(goalId)) continue;
       const st = this.state(goalId);
+      statsAt.set(goalId, writes.length);
       writes.push({
         collection: COLLECTIONS.stats,
         id: goalId,
@@ -280,10 +352,32 @@ export class GoalTx {
       keys.push("");
     }
     if (writes.length === 0) return;
-    const versions = await this.store.writeDocs(writes);
+    let versions: number[];
+    try {
+      versions = await this.store.writeDocs(writes);
+    } catch (err) {
+      for (const goalId of this.touched) forget(this.store, goalId);
+      throw err;
+    }
     keys.forEach((k, i) => {
       if (k) this.written.set(k, versions[i]!);
     });
+    for (const goalId of this.goalDeletes) forget(this.store, goalId);
+    // The committed state is the goal as stored now (the stats write proved nobody else wrote since it was
+    // read), so the next read of it in this process costs one document.
+    for (const [goalId, at] of statsAt) {
+      const st = this.state(goalId);
+      const goalVersion = this.written.get(goalId);
+      for (const t of [...this.changed.values(), ...this.created.values()]) {
+        const v = this.written.get(t.id);
+        if (t.goal_id === goalId && v !== undefined) st.versions.set(t.id, v);
+      }
+      remember(this.store, {
+        ...st,
+        goal: goalVersion === undefined ? st.goal : { ...st.goal, version: goalVersion },
+        statsVersion: versions[at]!,
+      });
+    }
   }
 }
 
