@@ -1,10 +1,15 @@
 /**
  * Secret redaction for anything that leaves the process: logs, tool results, audit records.
  *
- * Two layers: values of keys that look secret are replaced wholesale, and strings are scrubbed of
- * token shapes we know (GitHub, Slack, AWS, JWT, bearer headers, URL credentials) and of any secret value
- * registered at start-up (the configured tokens themselves).
+ * Three layers: values of keys that look secret are replaced wholesale; strings are scrubbed of token
+ * shapes we know (GitHub, Slack, AWS, JWT, bearer headers, URL credentials) and of any secret value
+ * registered at start-up (the configured tokens themselves) — synchronously, so logs use it too; and tool
+ * results, errors and audit records are then also run through secretlint's maintained recommended rule set
+ * (`redactDeep`, asynchronous: secretlint is), which knows many more kinds of secret (private keys, npm,
+ * OpenAI, Anthropic, Shopify, SendGrid, database URLs...) and is the rule set the agents' secret gate uses.
  */
+import { lintSource } from "@secretlint/core";
+import { creator as recommended } from "@secretlint/secretlint-rule-preset-recommend";
 
 const SECRET_KEY = /(pass(word)?|secret|token|api[_-]?key|authorization|cookie|private[_-]?key|credential)/i;
 
@@ -32,6 +37,11 @@ export class Redactor {
   /** Registers a concrete secret value (e.g. the configured token) so it is scrubbed anywhere. */
   addSecret(value: string | undefined): void {
     if (value && value.length >= 6) this.known.add(value);
+  }
+
+  /** `redact`, then secretlint's recommended rules over every string that could hold a secret. */
+  redactDeep<T>(value: T): Promise<T> {
+    return scanCopy(this.redact(value));
   }
 
   redactString(input: string): string {
@@ -91,6 +101,97 @@ export class Redactor {
     }
     return root.v as T;
   }
+}
+
+const SECRETLINT_CONFIG = {
+  rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: recommended }],
+};
+
+/**
+ * What any rule of the preset needs to match: a run of 16 or more token characters, a PEM header, or
+ * credentials in a URL. Text without any of these is not handed to secretlint (about 0.1 ms a call), so
+ * small plain results (a cache value, a count) stay cheap. Checked against every rule in the tests.
+ */
+const MAY_HOLD_SECRET = /[A-Za-z0-9+/=_.-]{16,}|-----BEGIN|:\/\/[^\s/:@]*:[^\s@]+@/;
+
+interface StringSlot {
+  into: Record<string | number, unknown>;
+  key: string | number;
+  value: string;
+}
+
+/** Every string in a plain JSON-like value (as `redact` returns it), with where it sits. */
+function stringSlots(value: unknown): StringSlot[] {
+  const out: StringSlot[] = [];
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== "object") continue;
+    for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+      if (typeof v === "string") {
+        if (MAY_HOLD_SECRET.test(v)) out.push({ into: node as Record<string, unknown>, key: k, value: v });
+      } else if (v !== null && typeof v === "object") stack.push(v);
+    }
+  }
+  return out;
+}
+
+/** Ranges secretlint's recommended rules report in `text`, merged and sorted. */
+export async function findSecrets(text: string): Promise<[number, number][]> {
+  if (!MAY_HOLD_SECRET.test(text)) return [];
+  const result = await lintSource({
+    source: { filePath: "/repowright-output.txt", content: text, contentType: "text" },
+    options: { config: SECRETLINT_CONFIG },
+  });
+  const ranges = result.messages.map((m) => [m.range[0], m.range[1]] as [number, number]);
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  return merged;
+}
+
+function cut(text: string, ranges: [number, number][]): string {
+  let out = "";
+  let at = 0;
+  for (const [start, end] of ranges) {
+    out += text.slice(at, start) + REDACTED;
+    at = end;
+  }
+  return out + text.slice(at);
+}
+
+/** Runs secretlint's recommended rules over every string of a redacted copy, cutting what they find. */
+async function scanCopy<T>(copy: T): Promise<T> {
+  if (typeof copy === "string") return cut(copy, await findSecrets(copy)) as T;
+  const slots = stringSlots(copy);
+  if (slots.length === 0) return copy;
+  // One secretlint run for all strings: joined by a line break (no rule matches across one) and mapped back.
+  const starts: number[] = [];
+  let text = "";
+  for (const slot of slots) {
+    starts.push(text.length);
+    text += `${slot.value}\n`;
+  }
+  const ranges = await findSecrets(text);
+  if (ranges.length === 0) return copy;
+  let r = 0;
+  slots.forEach((slot, i) => {
+    const start = starts[i]!;
+    const end = start + slot.value.length;
+    const mine: [number, number][] = [];
+    while (r < ranges.length && ranges[r]![0] < end) {
+      const [a, b] = ranges[r]!;
+      mine.push([Math.max(a, start) - start, Math.min(b, end) - start]);
+      if (b > end) break; // continues into the next string (cannot, but stay safe): keep it for that one
+      r++;
+    }
+    if (mine.length > 0) slot.into[slot.key] = cut(slot.value, mine);
+  });
+  return copy;
 }
 
 /** The fields of an error worth logging; `cause` is walked like any other value. */

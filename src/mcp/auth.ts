@@ -243,7 +243,7 @@ export function createAuditLog(
   const ttlMs = config.audit.retentionDays * 24 * 3600 * 1000;
   return {
     async record(entry) {
-      let args = JSON.stringify(redactor.redact(entry.args ?? {})) ?? "{}";
+      let args = JSON.stringify(await redactor.redactDeep(entry.args ?? {})) ?? "{}";
       if (args.length > MAX_ARGS_CHARS) args = `${args.slice(0, MAX_ARGS_CHARS)}…`;
       const rec: AuditRecord = { ...entry, args };
       // Keys sort by time; the suffix keeps two calls in the same millisecond apart.

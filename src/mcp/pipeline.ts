@@ -127,11 +127,14 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
       return toResult(
         tool,
         value instanceof RawResult
-          ? new RawResult(redactor.redact(value.content), redactor.redact(value.structuredContent))
-          : redactor.redact(value),
+          ? new RawResult(
+              await redactor.redactDeep(value.content),
+              await redactor.redactDeep(value.structuredContent),
+            )
+          : await redactor.redactDeep(value),
       );
     } catch (err) {
-      const payload = redactor.redact(toErrorPayload(err));
+      const payload = await redactor.redactDeep(toErrorPayload(err));
       // A call the client cancelled is not a timeout of ours: count it apart.
       outcome = call.signal?.aborted ? "cancelled" : payload.type;
       if (payload.type === "internal") log.error({ err, tool: tool.name }, "tool failed");

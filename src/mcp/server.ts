@@ -78,10 +78,10 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
    */
   const guarded = async <T>(notFoundCode: number, work: () => Promise<T>): Promise<T> => {
     try {
-      return host.redactor.redact(await work());
+      return await host.redactor.redactDeep(await work());
     } catch (err) {
       if (err instanceof McpError) throw err;
-      const payload = host.redactor.redact(toErrorPayload(err));
+      const payload = await host.redactor.redactDeep(toErrorPayload(err));
       if (payload.type === "internal") host.services.log.error({ err }, "request failed");
       const code =
         payload.type === "not_found"

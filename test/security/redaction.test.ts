@@ -14,6 +14,20 @@ import { startTestApp, type TestApp } from "../helpers/app.js";
 const TOKEN = `ghp_${"A1b2C3d4E5".repeat(4)}`;
 const AWS = "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
+/**
+ * Secrets only secretlint's recommended preset knows (our own patterns miss them): one per rule kind, so
+ * the cheap pre-check in src/core/redact.ts is checked against each.
+ */
+const PRESET_ONLY: Record<string, string> = {
+  npm: `npm_${"a1B2c3D4e5".repeat(3)}f6G7h8`,
+  privateKey:
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAvx2tvXzFP1g9Ul2kGQ5Wq7Qw0bQ5YxqJ1Y5zJ3Ra3Z0pBq0Z\n-----END RSA PRIVATE KEY-----",
+  shopify: `shpat_${"0123456789abcdef".repeat(2)}`,
+  sendgrid: "SG.abcdefghij0123456789AB.abcdefghij0123456789ABCDEFGHIJ0123456789abc",
+  slackWebhook: "https://hooks.slack.com/services/T01234567/B01234567/abcdefghij0123456789ABCD",
+  linear: `lin_api_${"abcdefghij0123456789".repeat(2)}`,
+};
+
 function nest(depth: number, leaf: unknown): unknown {
   let v = leaf;
   for (let i = 0; i < depth; i++) v = { next: v };
@@ -86,6 +100,35 @@ describe("redaction and internal-error logs", () => {
     expect(audit).toContain("cache_set");
     expect(audit).not.toContain(TOKEN);
     expect(audit).not.toContain("wJalrXUtnFEMI");
+  });
+
+  it("keeps secrets of every kind secretlint's recommended preset knows out of output and audit", async () => {
+    const value = {
+      list: Object.entries(PRESET_ONLY).map(([kind, secret]) => ({ kind, text: `see ${secret} here` })),
+      plain: "nothing secret here",
+    };
+    const set = await app.client.callTool({
+      name: "cache_set",
+      arguments: { namespace: "sec", key: "preset", value },
+    });
+    expect(set.isError).toBeFalsy();
+    const got = await app.client.callTool({
+      name: "cache_get",
+      arguments: { namespace: "sec", key: "preset" },
+    });
+    const out = JSON.stringify(got);
+    const audit = JSON.stringify(
+      await readAudit(app.store, { since: new Date(Date.now() - 3600_000), limit: 1000 }),
+    );
+    for (const [kind, secret] of Object.entries(PRESET_ONLY)) {
+      const core = secret.includes("PRIVATE KEY") ? "MIIEowIBAAKCAQEA" : secret;
+      expect(out, kind).not.toContain(core);
+      expect(audit, kind).not.toContain(core);
+    }
+    // What is around a secret stays readable.
+    const back = (got.structuredContent as { value: typeof value }).value;
+    expect(back.list[0]).toEqual({ kind: "npm", text: "see [REDACTED] here" });
+    expect(back.plain).toBe("nothing secret here");
   });
 
   it("logs an internal error with its message, stack, code and cause, redacted", async () => {
