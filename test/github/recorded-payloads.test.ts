@@ -165,7 +165,7 @@ describe("github tools on GitHub's recorded payloads", () => {
       type: "validation",
       status_code: 422,
       error:
-        "GitHub 422 on POST /repos/octokit-fixture-org/errors/labels: Validation Failed: Label color invalid",
+        "GitHub (POST /repos/octokit-fixture-org/errors/labels) answered 422: Validation Failed: Label color invalid",
     });
   });
 

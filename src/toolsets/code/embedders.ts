@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Config } from "../../core/config.js";
-import { ToolError } from "../../core/errors.js";
+import { httpError, retryAfterSeconds, ToolError } from "../../core/errors.js";
 import { deserializeLsi, type LsiModel, lsiEmbed, serializeLsi, trainLsi } from "./lsi.js";
 import type { CodeIndex } from "./store.js";
 
@@ -93,13 +93,14 @@ export class OpenAiEmbedder implements Embedder {
       });
       if (!res.ok) {
         const body = (await res.text()).slice(0, 300);
-        throw new ToolError(
-          res.status === 429 ? "rate_limited" : "upstream",
-          `embeddings endpoint ${url} answered ${res.status}: ${body}`,
-          {
-            statusCode: res.status,
-          },
-        );
+        // A 4xx here is the configuration's fault (key, model), not the caller's input: "upstream".
+        throw httpError({
+          service: `embeddings endpoint ${url}`,
+          status: res.status,
+          message: body,
+          retryAfterS: retryAfterSeconds(res.headers.get("retry-after")),
+          type: res.status === 429 ? "rate_limited" : "upstream",
+        });
       }
       const json = (await res.json()) as { data?: { embedding: number[]; index?: number }[] };
       if (!Array.isArray(json.data) || json.data.length !== batch.length)

@@ -7,7 +7,7 @@
 import { fetch as undiciFetch } from "undici";
 import { z } from "zod";
 import { type Config, missingSettings } from "../../core/config.js";
-import { type ErrorType, ToolError } from "../../core/errors.js";
+import { type ErrorType, httpError, retryAfterSeconds, ToolError } from "../../core/errors.js";
 import { type Breaker, createBreaker } from "../../core/resilience.js";
 import {
   defineTool,
@@ -70,15 +70,6 @@ function messagesOf(body: Obj): string {
   return String(body["exception"] ?? body["exc_type"] ?? "").replace(/^frappe\.exceptions\.\w+: /, "");
 }
 
-function errorType(status: number, exc: string): ErrorType {
-  if (TYPES[exc]) return TYPES[exc];
-  if (status === 401) return "auth";
-  if (status === 403) return "forbidden";
-  if (status === 404) return "not_found";
-  if (status === 429) return "rate_limited";
-  return status >= 500 ? "upstream" : "validation";
-}
-
 async function api(
   ctx: Ctx,
   method: string,
@@ -113,11 +104,14 @@ async function api(
     }
     if (res.ok) return body;
     const exc = String(body["exc_type"] ?? "");
-    throw new ToolError(
-      errorType(res.status, exc),
-      `Frappe answered ${res.status}${exc ? ` (${exc})` : ""}: ${messagesOf(body) || res.statusText}`,
-      { statusCode: res.status },
-    );
+    throw httpError({
+      service: "Frappe",
+      status: res.status,
+      kind: exc || undefined,
+      message: messagesOf(body) || res.statusText,
+      retryAfterS: retryAfterSeconds(res.headers.get("retry-after")),
+      type: TYPES[exc],
+    });
   });
 }
 

@@ -17,7 +17,7 @@ import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import Bottleneck from "bottleneck";
 import type { Config } from "../../core/config.js";
-import { AppError, ToolError } from "../../core/errors.js";
+import { AppError, httpError, ToolError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
 import { createBreaker } from "../../core/resilience.js";
 import type { HostServices } from "../../mcp/tool.js";
@@ -368,7 +368,6 @@ export function toToolError(err: unknown): unknown {
     return new ToolError("upstream", `could not reach GitHub (${route}): ${err.message}`, { cause: err });
   }
   const msg = githubMessage(err);
-  const opts = { statusCode: status, cause: err };
   // "abuse detection" is how GitHub worded secondary limits before 2022 (GHES still does).
   const secondary = /secondary rate limit|abuse detection/i.test(msg);
   if (status === 429 || (status === 403 && (secondary || headers["x-ratelimit-remaining"] === "0"))) {
@@ -382,23 +381,21 @@ export function toToolError(err: unknown): unknown {
     return new ToolError(
       "rate_limited",
       `GitHub ${secondary ? "secondary " : ""}rate limit hit on ${route}; retry after ${retryAfter} s (at ${at})`,
-      { ...opts, retryAfterS: retryAfter },
+      { statusCode: status, cause: err, retryAfterS: retryAfter },
     );
   }
-  const text = `GitHub ${status} on ${route}: ${msg}`;
-  if (status === 401) {
-    return new ToolError("auth", `${text} (check GITHUB_TOKEN or the GitHub App settings)`, opts);
-  }
-  if (status === 403) return new ToolError("forbidden", text, opts);
-  if (status === 404) return new ToolError("not_found", text, opts);
-  if (status === 409 || status === 405) return new ToolError("conflict", text, opts);
-  if (status === 422) return new ToolError(CONFLICT_422.test(msg) ? "conflict" : "validation", text, opts);
-  // Any other 4xx (400, 406 "diff too large", 410, 413, ...) is about the request: the same one fails again.
-  if (status >= 400 && status < 500) return new ToolError("validation", text, opts);
   const retries = err.request.request?.retryCount ?? 0;
-  return new ToolError(
-    "upstream",
-    retries > 0 ? `${text} (still failing after ${retries} retries)` : text,
-    opts,
-  );
+  const mapped = httpError({
+    service: `GitHub (${route})`,
+    status,
+    message: retries > 0 && status >= 500 ? `${msg} (still failing after ${retries} retries)` : msg,
+    type: status === 422 && CONFLICT_422.test(msg) ? "conflict" : undefined,
+    cause: err,
+  });
+  if (mapped.type !== "auth") return mapped;
+  return new ToolError("auth", `${mapped.message} (check GITHUB_TOKEN or the GitHub App settings)`, {
+    statusCode: status,
+    cause: err,
+  });
 }
+

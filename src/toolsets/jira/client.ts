@@ -1,7 +1,7 @@
 /** The Jira client a toolset gets from init(), its credentials check, and error mapping. */
 import { Version3Client } from "jira.js";
 import { type Config, missingSettings } from "../../core/config.js";
-import { ToolError } from "../../core/errors.js";
+import { httpError, retryAfterSeconds, ToolError } from "../../core/errors.js";
 import { type Breaker, createBreaker } from "../../core/resilience.js";
 import type { HostServices, ToolContext } from "../../mcp/tool.js";
 
@@ -40,15 +40,6 @@ export function missingJiraCredentials(jira: Config["jira"]): string | undefined
   });
 }
 
-const STATUS_TYPES: Record<number, ConstructorParameters<typeof ToolError>[0]> = {
-  400: "validation",
-  401: "auth",
-  403: "forbidden",
-  404: "not_found",
-  409: "conflict",
-  429: "rate_limited",
-};
-
 /** A Jira failure in the DESIGN.md shape, with Jira's own messages (per field, too). */
 function toToolError(err: unknown): ToolError {
   if (err instanceof ToolError) return err;
@@ -67,10 +58,12 @@ function toToolError(err: unknown): ToolError {
     ...(data.errorMessages ?? []),
     ...Object.entries(data.errors ?? {}).map(([field, msg]) => `${field}: ${msg}`),
   ];
-  const message = `Jira answered ${status}${parts.length > 0 ? `: ${parts.join("; ")}` : ""}`;
-  const type = STATUS_TYPES[status] ?? (status >= 500 ? "upstream" : "validation");
-  return new ToolError(type, message, {
-    statusCode: status,
+  const retryAfter = e.response.headers?.["retry-after"];
+  return httpError({
+    service: "Jira",
+    status,
+    message: parts.join("; "),
+    retryAfterS: retryAfterSeconds(typeof retryAfter === "string" ? retryAfter : undefined),
     ...(data.errors ? { details: { fields: data.errors } } : {}),
   });
 }
