@@ -1,7 +1,8 @@
 /**
- * Composition root: configuration -> redactor -> logger -> store -> host. Entry points (CLI, tests,
+ * Composition root: configuration -> redactor -> logger -> store -> clients of outside services -> host. Entry points (CLI, tests,
  * embedders) build an App and hand it to a transport; nothing below reads the environment itself.
  */
+import { type ClientFactories, type Clients, createClients } from "./clients.js";
 import { type Config, type ConfigOverrides, loadConfig, secretValues } from "./core/config.js";
 import { createLogger, type Logger } from "./core/log.js";
 import { Redactor } from "./core/redact.js";
@@ -18,6 +19,7 @@ export interface App {
   redactor: Redactor;
   store: Store;
   workspace: Workspace;
+  clients: Clients;
   host: Host;
   close(): Promise<void>;
 }
@@ -38,6 +40,8 @@ export interface CreateAppOptions {
   extraRoots?: readonly string[];
   /** Where relative paths and the default root start; default: the process's working directory. */
   cwd?: string;
+  /** Builders of the outside services' clients (tests count them; embedders bring their own). */
+  clientFactories?: Partial<ClientFactories>;
 }
 
 export async function createApp(options: CreateAppOptions = {}): Promise<App> {
@@ -60,18 +64,28 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
     cwd,
   );
   const store = options.store ?? (await openStore(config, log));
+  // Writes tell the host which resources changed; the host is built next, with the clients.
+  let host: Host | undefined;
+  const clients = createClients({
+    config,
+    store,
+    log,
+    resourceUpdated: (uri) => host?.services.resourceUpdated(uri),
+    factories: options.clientFactories,
+  });
   try {
-    const host = await createHost({
+    host = await createHost({
       config,
       store,
       log,
       redactor,
       workspace,
+      clients,
       toolsets: options.toolsets ?? allToolsets(),
       inventory: {
         toolsets: config.server.toolsets,
         readOnly: config.server.readOnly,
-        excludeTools: options.excludeTools,
+        excludeTools: [...config.server.excludeTools, ...(options.excludeTools ?? [])],
       },
     });
     return {
@@ -80,9 +94,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
       redactor,
       store,
       workspace,
+      clients,
       host,
       async close() {
-        await host.close();
+        await host?.close();
         if (!options.store) await store.close();
       },
     };

@@ -5,13 +5,14 @@
 import { Command, Option } from "commander";
 import { createApp } from "../app.js";
 import { type ConfigOverrides, loadConfig } from "../core/config.js";
-import { AppError } from "../core/errors.js";
+import { AppError, ERROR_CONTRACT } from "../core/errors.js";
 import { restRoutes } from "../gateway/rest.js";
 import { createAuthenticator } from "../mcp/auth.js";
 import { serveHttp } from "../mcp/http.js";
 import { buildInventory } from "../mcp/inventory.js";
 import { createSessionServer, SERVER_VERSION } from "../mcp/server.js";
 import { StdioTransport } from "../mcp/stdio.js";
+import { RawResult } from "../mcp/tool.js";
 import { allToolsets } from "../toolsets/index.js";
 import { registerAuditCommand } from "./audit-command.js";
 import { registerCodeCommands } from "./code-commands.js";
@@ -164,7 +165,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
     .argument("<tool>", "tool name")
     .argument("[json]", "arguments as a JSON object", "{}")
     .addOption(toolsetsOption())
-    .action(async (name: string, json: string, opts: { toolsets?: string[] }) => {
+    .option("--plugin <module...>", "also load the toolsets exported by these ES modules")
+    .action(async (name: string, json: string, opts: { toolsets?: string[]; plugin?: string[] }) => {
       let args: unknown;
       try {
         args = JSON.parse(json);
@@ -174,10 +176,15 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
           `arguments must be a JSON object, e.g. '{"key":"a"}'; got ${json.slice(0, 80)}`,
         );
       }
-      const app = await createApp({ env: io.env, overrides: { server: { toolsets: opts.toolsets } } });
+      const plugins = await loadPlugins(opts.plugin ?? []);
+      const app = await createApp({
+        env: io.env,
+        overrides: { server: { toolsets: opts.toolsets } },
+        ...(plugins.length > 0 ? { toolsets: [...allToolsets(), ...plugins] } : {}),
+      });
       try {
         const controller = new AbortController();
-        const result = await app.host.callTool(name, args, {
+        const outcome = await app.host.invoke(name, args, {
           caller: { id: "cli", roles: ["admin"], transport: "in-process" },
           signal: controller.signal,
           progress: async (u) => {
@@ -186,9 +193,15 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
             );
           },
         });
-        const payload = result.structuredContent ?? parseText(result.content);
-        out(JSON.stringify(payload, null, 2));
-        if (result.isError) exitCode = 1;
+        if (!outcome.ok) {
+          out(JSON.stringify(outcome.error, null, 2));
+          exitCode = ERROR_CONTRACT[outcome.error.type].exit;
+        } else {
+          const { value } = outcome;
+          const shown =
+            value instanceof RawResult ? (value.structuredContent ?? { content: value.content }) : value;
+          out(typeof shown === "string" ? shown : JSON.stringify(shown ?? null, null, 2));
+        }
       } finally {
         await app.close();
       }
@@ -215,16 +228,6 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
     throw err;
   }
   return exitCode;
-}
-
-function parseText(content: Record<string, unknown>[]): unknown {
-  const text = content.find((c) => c["type"] === "text")?.["text"];
-  if (typeof text !== "string") return content;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 function isLoopback(host: string): boolean {

@@ -5,16 +5,10 @@
  */
 import type { Command } from "commander";
 import { createApp } from "../app.js";
-import { AppError } from "../core/errors.js";
-import type { CallToolResult } from "../mcp/pipeline.js";
+import { AppError, ERROR_CONTRACT } from "../core/errors.js";
 import type { CliIo } from "./program.js";
 
 type Obj = Record<string, unknown>;
-
-function payloadOf(result: CallToolResult): Obj {
-  const text = result.content.find((c) => c["type"] === "text")?.["text"];
-  return (result.structuredContent ?? (typeof text === "string" ? JSON.parse(text) : {})) as Obj;
-}
 
 export function registerSplitCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const out = (s: string): void => {
@@ -62,13 +56,13 @@ export function registerSplitCommand(program: Command, io: CliIo, setExitCode: (
           const progress = async (u: { progress: number; total?: number; message?: string }) => {
             io.stderr.write(`[${u.progress + 1}/${u.total ?? "?"}] ${u.message ?? ""}\n`);
           };
-          const planned = await app.host.callTool(
+          const planned = await app.host.invoke(
             "plan_pr_split",
             { path, max_groups: opts.maxGroups },
             { caller },
           );
-          const plan = payloadOf(planned);
-          if (planned.isError) throw new AppError("split_failed", String(plan["error"]));
+          if (!planned.ok) throw new AppError("split_failed", planned.error.error);
+          const plan = planned.value as Obj;
           const groups = plan["groups"] as Obj[];
           if (!opts.createPrs) {
             if (opts.json) return out(JSON.stringify(plan, null, 2));
@@ -92,17 +86,17 @@ export function registerSplitCommand(program: Command, io: CliIo, setExitCode: (
             );
             return;
           }
-          const created = await app.host.callTool(
+          const created = await app.host.invoke(
             "create_pr_stack",
             { path, owner, repo, base: opts.base, prefix: opts.prefix, max_groups: opts.maxGroups },
             { caller, progress },
           );
-          const result = payloadOf(created);
-          if (created.isError) {
-            io.stderr.write(`repowright: ${String(result["error"])}\n`);
-            setExitCode(1);
+          if (!created.ok) {
+            io.stderr.write(`repowright: ${created.error.error}\n`);
+            setExitCode(ERROR_CONTRACT[created.error.type].exit);
             return;
           }
+          const result = created.value as Obj;
           if (opts.json) return out(JSON.stringify(result, null, 2));
           for (const pr of result["pull_requests"] as Obj[]) {
             out(

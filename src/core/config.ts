@@ -83,6 +83,12 @@ export const SETTINGS: readonly Setting[] = [
     "Serve only tools annotated read-only.",
   ),
   S(
+    ["server", "excludeTools"],
+    "REPOWRIGHT_EXCLUDE_TOOLS",
+    list.default([]),
+    "Tools not to serve, by name (comma-separated); a tool that needs one of them (create_pr_stack needs push_files) then refuses with `forbidden`.",
+  ),
+  S(
     ["server", "transport"],
     "REPOWRIGHT_TRANSPORT",
     z.enum(["stdio", "http"]).default("stdio"),
@@ -380,6 +386,7 @@ export interface Config {
   server: {
     toolsets: string[];
     readOnly: boolean;
+    excludeTools: string[];
     transport: "stdio" | "http";
     host: string;
     port: number;

@@ -79,6 +79,15 @@ export class ToolError extends Error {
     this.details = options.details;
   }
 
+  /** The error a payload describes (a nested tool call's failure, re-thrown by its caller). */
+  static fromPayload(payload: ErrorPayload): ToolError {
+    return new ToolError(payload.type, payload.error, {
+      statusCode: payload.status_code,
+      retryAfterS: payload.retry_after_s,
+      details: payload.details,
+    });
+  }
+
   toPayload(): ErrorPayload {
     const payload: ErrorPayload = { error: this.message, type: this.type };
     if (this.statusCode !== undefined) payload.status_code = this.statusCode;

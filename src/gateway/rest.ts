@@ -9,28 +9,16 @@
  * DESIGN.md error shape as the body.
  */
 import type { ServerResponse } from "node:http";
-import type { ErrorType } from "../core/errors.js";
+import { ERROR_CONTRACT, ERROR_TYPES } from "../core/errors.js";
 import type { Authenticator, Principal } from "../mcp/auth.js";
 import type { Host } from "../mcp/host.js";
 import { authenticate, type HttpRoute, readBody, sendJson } from "../mcp/http.js";
-import type { CallToolResult } from "../mcp/pipeline.js";
+import type { Outcome } from "../mcp/pipeline.js";
 import { toolInputSchema, toolOutputSchema } from "../mcp/schema.js";
 import { SERVER_NAME, SERVER_VERSION } from "../mcp/server.js";
-import type { Caller } from "../mcp/tool.js";
+import { type Caller, RawResult } from "../mcp/tool.js";
 
 export const API_PREFIX = "/api/v1";
-
-const STATUS: Record<ErrorType, number> = {
-  validation: 400,
-  auth: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  rate_limited: 429,
-  internal: 500,
-  upstream: 502,
-  timeout: 504,
-};
 
 export interface RestOptions {
   authenticator?: Authenticator;
@@ -136,36 +124,26 @@ export function restRoutes(host: Host, options: RestOptions = {}): HttpRoute {
     res.on("close", () => {
       if (!res.writableFinished) controller.abort(new Error("client disconnected"));
     });
-    const result = await host.callTool(name, args, { caller, signal: controller.signal });
-    sendResult(res, result);
+    sendOutcome(res, await host.invoke(name, args, { caller, signal: controller.signal }));
     return true;
   };
 }
 
-function sendResult(res: ServerResponse, result: CallToolResult): void {
-  const text = result.content.find((c) => c["type"] === "text")?.["text"];
-  let body: unknown = result.structuredContent;
-  if (body === undefined) {
-    if (typeof text === "string") {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = { text };
-      }
-    } else body = { content: result.content };
-  }
-  if (!result.isError) {
-    sendJson(res, 200, body);
+/** An outcome as HTTP: the value as the JSON body, or the error shape with the contract's status. */
+function sendOutcome(res: ServerResponse, outcome: Outcome): void {
+  if (!outcome.ok) {
+    const { error } = outcome;
+    if (error.type === "rate_limited" && error.retry_after_s !== undefined)
+      res.setHeader("retry-after", String(error.retry_after_s));
+    sendJson(res, ERROR_CONTRACT[error.type].http, error);
     return;
   }
-  const error = (typeof text === "string" ? JSON.parse(text) : body) as {
-    type?: ErrorType;
-    retry_after_s?: number;
-  };
-  const status = STATUS[error.type ?? "internal"] ?? 500;
-  if (status === 429 && error.retry_after_s !== undefined)
-    res.setHeader("retry-after", String(error.retry_after_s));
-  sendJson(res, status, error);
+  const { value } = outcome;
+  if (value instanceof RawResult) {
+    sendJson(res, 200, value.structuredContent ?? { content: value.content });
+    return;
+  }
+  sendJson(res, 200, typeof value === "string" ? { text: value } : (value ?? null));
 }
 
 const ERROR_SCHEMA = {
@@ -173,7 +151,7 @@ const ERROR_SCHEMA = {
   required: ["error", "type"],
   properties: {
     error: { type: "string" },
-    type: { type: "string", enum: Object.keys(STATUS) },
+    type: { type: "string", enum: [...ERROR_TYPES] },
     status_code: { type: "integer" },
     retry_after_s: { type: "number" },
     details: { type: "object" },

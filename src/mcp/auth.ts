@@ -124,9 +124,15 @@ function rolesOf(payload: JWTPayload, path: readonly string[]): string[] {
 /** What the pipeline asks before a call, and the tool list before showing it. */
 export interface CallGuard {
   /** Whether the caller may call the tool at all (tools/list shows only those). */
-  allows(tool: Tool, caller: Caller): boolean;
+  allows(tool: Guarded, caller: Caller): boolean;
   /** Throws `forbidden` or `rate_limited` (a ToolError) when this call may not run now. */
-  admit(tool: Tool, caller: Caller): Promise<void>;
+  admit(tool: Guarded, caller: Caller): Promise<void>;
+}
+
+/** What the guard looks at: a tool, or a protocol request (resources/read is a read). */
+export interface Guarded {
+  name: string;
+  annotations: Pick<Tool["annotations"], "readOnlyHint">;
 }
 
 const RATE_NS = "ratelimit";
@@ -145,7 +151,7 @@ export function createCallGuard(config: Readonly<Config>, store: Store): CallGua
   if (!enforceRoles && limits.size === 0) return undefined;
   const inRoles = (allowed: readonly string[], caller: Caller) =>
     allowed.includes("*") || caller.roles.some((r) => allowed.includes(r));
-  const allows = (tool: Tool, caller: Caller) => {
+  const allows = (tool: Guarded, caller: Caller) => {
     if (!enforceRoles || isLocal(caller)) return true;
     if (inRoles(auth.writeRoles, caller)) return true;
     return tool.annotations.readOnlyHint === true && inRoles(auth.readRoles, caller);

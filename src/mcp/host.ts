@@ -3,6 +3,7 @@
  * logging. Transports (stdio, HTTP, in-process `repowright call`) all go through one host.
  */
 import { EventEmitter } from "node:events";
+import type { Clients } from "../clients.js";
 import type { Config } from "../core/config.js";
 import { AppError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
@@ -12,7 +13,15 @@ import type { Workspace } from "../core/workspace.js";
 import type { Store } from "../store/types.js";
 import { createAuditLog, createCallGuard } from "./auth.js";
 import { buildInventory, type InventoryOptions } from "./inventory.js";
-import { type CallOptions, type CallToolResult, createToolRunner, type RegisteredTool } from "./pipeline.js";
+import {
+  type CallOptions,
+  type CallToolResult,
+  createToolRunner,
+  type Outcome,
+  type RegisteredTool,
+  type Subject,
+  toCallToolResult,
+} from "./pipeline.js";
 import type { Caller, HostServices, Prompt, Resource, ResourceTemplate, Toolset } from "./tool.js";
 
 export interface Registered<T> {
@@ -38,8 +47,23 @@ export interface Host {
   onResourceUpdated(listener: (uri: string) => void): () => void;
   /** Whether the caller may call this tool (its roles, under REPOWRIGHT_AUTH); tools/list shows only those. */
   allows(toolName: string, caller: Caller): boolean;
-  /** Runs a tool through the pipeline; an unknown name is an AppError (a protocol error for MCP). */
+  /**
+   * Runs a tool through the pipeline and returns its value or its error (the error contract's shape);
+   * an unknown name is an AppError (a protocol error for MCP). REST and the CLI render this.
+   */
+  invoke(name: string, args: unknown, options: CallOptions): Promise<Outcome>;
+  /** `invoke`, rendered as an MCP tool result. */
   callTool(name: string, args: unknown, options: CallOptions): Promise<CallToolResult>;
+  /**
+   * Runs a protocol request (resources/read, prompts/get, completion/complete) under the same guard
+   * (roles, rate limits), time limit, redaction, metrics and audit as a tool: all of them are reads.
+   */
+  request(
+    subject: Subject,
+    args: Record<string, unknown>,
+    options: CallOptions,
+    work: (signal: AbortSignal) => Promise<unknown>,
+  ): Promise<Outcome>;
   close(): Promise<void>;
 }
 
@@ -49,6 +73,7 @@ export interface CreateHostOptions {
   log: Logger;
   redactor: Redactor;
   workspace: Workspace;
+  clients: Clients;
   toolsets: readonly Toolset[];
   inventory: InventoryOptions;
   metrics?: Metrics;
@@ -63,6 +88,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     store,
     log,
     workspace: options.workspace,
+    clients: options.clients,
     resourceUpdated(uri) {
       if (updates.listenerCount("updated") === 0) return;
       try {
@@ -107,11 +133,24 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     defaultTimeoutMs: config.server.toolTimeoutMs,
     guard,
     audit: createAuditLog(config, store, redactor, log),
+    resolve: (name) => tools.get(name),
   });
+
+  const invoke = async (name: string, args: unknown, callOptions: CallOptions): Promise<Outcome> => {
+    const entry = tools.get(name);
+    if (!entry) {
+      throw new AppError(
+        "unknown_tool",
+        `unknown tool "${name}"; list the tools to see what this server offers`,
+      );
+    }
+    return run.tool(entry, args, callOptions);
+  };
 
   return {
     services,
     metrics,
+    invoke,
     redactor,
     toolsets: inventory.toolsets,
     skipped: inventory.skipped,
@@ -130,14 +169,11 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
       };
     },
     async callTool(name, args, callOptions) {
-      const entry = tools.get(name);
-      if (!entry) {
-        throw new AppError(
-          "unknown_tool",
-          `unknown tool "${name}"; list the tools to see what this server offers`,
-        );
-      }
-      return run(entry, args, callOptions);
+      const outcome = await invoke(name, args, callOptions);
+      return toCallToolResult(tools.get(name)!.tool, outcome);
+    },
+    request(subject, args, callOptions, work) {
+      return run.request(subject, args, callOptions, work);
     },
     async close() {
       await closeAll(initialised, log);

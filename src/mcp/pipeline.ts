@@ -4,7 +4,7 @@
  */
 import { performance } from "node:perf_hooks";
 import type { z } from "zod";
-import type { ErrorPayload } from "../core/errors.js";
+import { type ErrorPayload, ToolError } from "../core/errors.js";
 import type { Metrics } from "../core/metrics.js";
 import type { Redactor } from "../core/redact.js";
 import { type Deadline, withDeadline } from "../core/resilience.js";
@@ -49,13 +49,38 @@ export interface ToolRunnerOptions {
   guard?: CallGuard;
   /** The audit log; none when auditing is off. */
   audit?: AuditLog;
+  /** Finds a tool by name, for handlers that call another tool (`ctx.callTool`). */
+  resolve(name: string): RegisteredTool | undefined;
 }
 
-export type ToolRunner = (
-  entry: RegisteredTool,
-  args: unknown,
-  options: CallOptions,
-) => Promise<CallToolResult>;
+/**
+ * What the host returns for a call: the handler's value (redacted), or the error in the contract's shape.
+ * Each transport renders it: MCP as a tool result (`toCallToolResult`), REST with the contract's HTTP
+ * status, the CLI on stdout with its exit status.
+ */
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: ErrorPayload };
+
+/** What a request is, for the guard, the audit log and metrics: a tool, or a protocol request about one. */
+export interface Subject {
+  name: string;
+  annotations: Pick<Tool["annotations"], "readOnlyHint">;
+  timeoutMs?: number;
+}
+
+export interface ToolRunner {
+  /** Runs a tool: guard -> validation -> time limit -> handler -> redaction, metrics, audit. */
+  tool(entry: RegisteredTool, args: unknown, options: CallOptions): Promise<Outcome>;
+  /**
+   * Runs a protocol request (resources/read, prompts/get, completion/complete) under the same guard, time
+   * limit, redaction, metrics and audit as a tool call; `args` is what the audit log records.
+   */
+  request(
+    subject: Subject,
+    args: Record<string, unknown>,
+    options: CallOptions,
+    work: (signal: AbortSignal) => Promise<unknown>,
+  ): Promise<Outcome>;
+}
 
 const noProgress = async () => {};
 
@@ -70,6 +95,7 @@ class CallContext implements ToolContext {
   readonly store: HostServices["store"];
   readonly log: HostServices["log"];
   readonly workspace: HostServices["workspace"];
+  readonly clients: HostServices["clients"];
   readonly resourceUpdated: HostServices["resourceUpdated"];
   readonly caller: Caller;
   readonly client: ClientBridge | undefined;
@@ -79,11 +105,14 @@ class CallContext implements ToolContext {
     readonly deps: unknown,
     call: CallOptions,
     private readonly deadline: Deadline,
+    private readonly runner: ToolRunner,
+    private readonly resolve: (name: string) => RegisteredTool | undefined,
   ) {
     this.config = services.config;
     this.store = services.store;
     this.log = services.log;
     this.workspace = services.workspace;
+    this.clients = services.clients;
     this.resourceUpdated = services.resourceUpdated;
     this.caller = call.caller;
     this.client = call.client;
@@ -92,12 +121,30 @@ class CallContext implements ToolContext {
   get signal(): AbortSignal {
     return this.deadline.signal;
   }
+  async callTool<T = unknown>(name: string, args: Record<string, unknown>): Promise<T> {
+    const entry = this.resolve(name);
+    if (!entry) {
+      throw new ToolError(
+        "forbidden",
+        `${name} is not served here (excluded, or its toolset is off), and this needs it`,
+        { statusCode: 403 },
+      );
+    }
+    const outcome = await this.runner.tool(entry, args, {
+      caller: this.caller,
+      signal: this.signal,
+      client: this.client,
+    });
+    if (!outcome.ok) throw ToolError.fromPayload(outcome.error);
+    const value = outcome.value;
+    return (value instanceof RawResult ? value.structuredContent : value) as T;
+  }
 }
 
 export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
   const { services, metrics, redactor, guard, audit } = options;
   const { log } = services;
-  // Labelled children looked up once per tool, not hashed on every call.
+  // Labelled children looked up once per name, not hashed on every call.
   const durations = new Map<string, ReturnType<typeof metrics.toolDuration.labels>>();
   const durationOf = (name: string) => {
     let h = durations.get(name);
@@ -108,44 +155,47 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
     return h;
   };
 
-  return async function runTool(entry, args, call) {
-    const { tool } = entry;
+  async function run(
+    subject: Subject,
+    args: unknown,
+    call: CallOptions,
+    work: () => Promise<{ value: unknown } | { invalid: string }>,
+  ): Promise<Outcome> {
     const started = performance.now();
     const startedAt = audit ? new Date().toISOString() : "";
     let outcome = "ok";
     try {
-      if (guard) await guard.admit(tool, call.caller);
-      const parsed = (tool.input as z.ZodTypeAny).safeParse(args ?? {});
-      if (!parsed.success) {
+      if (guard) await guard.admit(subject, call.caller);
+      const done = await work();
+      if ("invalid" in done) {
         outcome = "validation";
-        return errorResult({ error: formatZodError(parsed.error), type: "validation" }, tool);
+        return { ok: false, error: { error: done.invalid, type: "validation" } };
       }
-      const value = await withDeadline(tool.timeoutMs ?? options.defaultTimeoutMs, call.signal, (deadline) =>
-        tool.handler(parsed.data, new CallContext(services, entry.deps, call, deadline)),
-      );
-      // Redact the value once, before it is serialised into both content and structuredContent.
-      return toResult(
-        tool,
-        value instanceof RawResult
-          ? new RawResult(
-              await redactor.redactDeep(value.content),
-              await redactor.redactDeep(value.structuredContent),
-            )
-          : await redactor.redactDeep(value),
-      );
+      // Redact the value once, before it is serialised into content and structuredContent.
+      const value = done.value;
+      return {
+        ok: true,
+        value:
+          value instanceof RawResult
+            ? new RawResult(
+                await redactor.redactDeep(value.content),
+                await redactor.redactDeep(value.structuredContent),
+              )
+            : await redactor.redactDeep(value),
+      };
     } catch (err) {
       const payload = await redactor.redactDeep(toErrorPayload(err));
       // A call the client cancelled is not a timeout of ours: count it apart.
       outcome = call.signal?.aborted ? "cancelled" : payload.type;
-      if (payload.type === "internal") log.error({ err, tool: tool.name }, "tool failed");
-      return errorResult(payload, tool);
+      if (payload.type === "internal") log.error({ err, tool: subject.name }, "tool failed");
+      return { ok: false, error: payload };
     } finally {
       const seconds = (performance.now() - started) / 1000;
-      metrics.toolCalls.labels(tool.name, outcome).inc();
-      durationOf(tool.name).observe(seconds);
+      metrics.toolCalls.labels(subject.name, outcome).inc();
+      durationOf(subject.name).observe(seconds);
       if (log.isLevelEnabled("debug")) {
         log.debug(
-          { tool: tool.name, outcome, ms: Math.round(seconds * 1000), caller: call.caller.id },
+          { tool: subject.name, outcome, ms: Math.round(seconds * 1000), caller: call.caller.id },
           "tool call",
         );
       }
@@ -156,14 +206,47 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
           roles: call.caller.roles,
           transport: call.caller.transport,
           ...(call.caller.sessionId ? { session: call.caller.sessionId } : {}),
-          tool: tool.name,
+          tool: subject.name,
           outcome,
           ms: Math.round(seconds * 1000),
           args,
         });
       }
     }
+  }
+
+  const runner: ToolRunner = {
+    tool(entry, args, call) {
+      const { tool } = entry;
+      return run(tool, args, call, async () => {
+        const parsed = (tool.input as z.ZodTypeAny).safeParse(args ?? {});
+        if (!parsed.success) return { invalid: formatZodError(parsed.error) };
+        const value = await withDeadline(
+          tool.timeoutMs ?? options.defaultTimeoutMs,
+          call.signal,
+          (deadline) =>
+            tool.handler(
+              parsed.data,
+              new CallContext(services, entry.deps, call, deadline, runner, options.resolve),
+            ),
+        );
+        return { value };
+      });
+    },
+    request(subject, args, call, work) {
+      return run(subject, args, call, async () => ({
+        value: await withDeadline(subject.timeoutMs ?? options.defaultTimeoutMs, call.signal, (deadline) =>
+          work(deadline.signal),
+        ),
+      }));
+    },
   };
+  return runner;
+}
+
+/** An outcome as an MCP tool result. */
+export function toCallToolResult(tool: Tool, outcome: Outcome): CallToolResult {
+  return outcome.ok ? toResult(tool, outcome.value) : errorResult(outcome.error, tool);
 }
 
 function toResult(tool: Tool, value: unknown): CallToolResult {

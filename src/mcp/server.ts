@@ -19,8 +19,7 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { AppError } from "../core/errors.js";
-import { toErrorPayload } from "./errors.js";
+import { AppError, ERROR_CONTRACT } from "../core/errors.js";
 import type { Host } from "./host.js";
 import { toolInputSchema, toolOutputSchema } from "./schema.js";
 import { installResponseGuardFastPath } from "./sdk-fastpath.js";
@@ -72,36 +71,29 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
     return caller;
   };
   /**
-   * Resources, prompts and completions answer with protocol errors, not tool results: what their handlers
-   * throw is mapped like a tool error (ToolError tiers, redaction, internals logged and not leaked), then
-   * carried as a JSON-RPC error whose `data` is the DESIGN.md error shape. Their results are redacted too.
+   * Resources, prompts and completions run through the host like tools — the guard (roles, rate limits),
+   * time limit, redaction, metrics and audit — under the name of their request. They answer with protocol
+   * errors, not tool results: the error contract's JSON-RPC code, with the error shape as `data`.
    */
-  const guarded = async <T>(notFoundCode: number, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await host.redactor.redactDeep(await work());
-    } catch (err) {
-      if (err instanceof McpError) throw err;
-      const payload = await host.redactor.redactDeep(toErrorPayload(err));
-      if (payload.type === "internal") host.services.log.error({ err }, "request failed");
-      const code =
-        payload.type === "not_found"
-          ? notFoundCode
-          : payload.type === "validation"
-            ? ErrorCode.InvalidParams
-            : ErrorCode.InternalError;
-      throw new McpError(code, payload.error, payload);
-    }
+  const guarded = async <T>(
+    name: "resources/read" | "prompts/get" | "completion/complete",
+    args: Record<string, unknown>,
+    notFoundCode: number,
+    extra: { signal: AbortSignal; sessionId?: string },
+    work: (ctx: (deps: unknown) => ResourceContext) => Promise<T>,
+  ): Promise<T> => {
+    const caller = callerOf(extra.sessionId);
+    const outcome = await host.request(
+      { name, annotations: { readOnlyHint: true } },
+      args,
+      { caller, signal: extra.signal },
+      (signal) => work((deps) => ({ ...host.services, deps, signal, caller })),
+    );
+    if (outcome.ok) return outcome.value as T;
+    const payload = outcome.error;
+    const code = payload.type === "not_found" ? notFoundCode : ERROR_CONTRACT[payload.type].jsonRpc;
+    throw new McpError(code, payload.error, payload);
   };
-  const resourceCtx = (
-    deps: unknown,
-    signal: AbortSignal,
-    sessionId: string | undefined,
-  ): ResourceContext => ({
-    ...host.services,
-    deps,
-    signal,
-    caller: callerOf(sessionId),
-  });
 
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => ({
     tools: [...host.tools.values()]
@@ -190,14 +182,20 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
       const { uri } = request.params;
       const fixed = host.resources.get(uri);
       if (fixed) {
-        const ctx = resourceCtx(fixed.deps, extra.signal, extra.sessionId);
-        return { contents: await guarded(RESOURCE_NOT_FOUND, () => fixed.item.read(ctx)) };
+        return {
+          contents: await guarded("resources/read", { uri }, RESOURCE_NOT_FOUND, extra, (ctx) =>
+            fixed.item.read(ctx(fixed.deps)),
+          ),
+        };
       }
       for (const t of host.resourceTemplates) {
         const vars = matchUriTemplate(t.item.uriTemplate, uri);
         if (vars) {
-          const ctx = resourceCtx(t.deps, extra.signal, extra.sessionId);
-          return { contents: await guarded(RESOURCE_NOT_FOUND, () => t.item.read(uri, vars, ctx)) };
+          return {
+            contents: await guarded("resources/read", { uri }, RESOURCE_NOT_FOUND, extra, (ctx) =>
+              t.item.read(uri, vars, ctx(t.deps)),
+            ),
+          };
         }
       }
       throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
@@ -239,8 +237,13 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
       if (missing.length > 0) {
         throw new McpError(ErrorCode.InvalidParams, `Missing required argument(s): ${missing.join(", ")}`);
       }
-      const ctx = resourceCtx(entry.deps, extra.signal, extra.sessionId);
-      return guarded(ErrorCode.InvalidParams, () => entry.item.get(args, ctx));
+      return guarded(
+        "prompts/get",
+        { name: request.params.name, arguments: args },
+        ErrorCode.InvalidParams,
+        extra,
+        (ctx) => entry.item.get(args, ctx(entry.deps)),
+      );
     });
   }
 
@@ -251,18 +254,24 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
       if (ref.type === "ref/prompt") {
         const entry = host.prompts.get(ref.name);
         if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${ref.name}`);
-        const ctx = resourceCtx(entry.deps, extra.signal, extra.sessionId);
         values =
-          (await guarded(ErrorCode.InvalidParams, async () =>
-            entry.item.complete?.(argument.name, argument.value, ctx),
+          (await guarded(
+            "completion/complete",
+            { ref, argument },
+            ErrorCode.InvalidParams,
+            extra,
+            async (ctx) => entry.item.complete?.(argument.name, argument.value, ctx(entry.deps)),
           )) ?? [];
       } else if (ref.type === "ref/resource") {
         const entry = host.resourceTemplates.find((t) => t.item.uriTemplate === ref.uri);
         if (entry) {
-          const ctx = resourceCtx(entry.deps, extra.signal, extra.sessionId);
           values =
-            (await guarded(ErrorCode.InvalidParams, async () =>
-              entry.item.complete?.(argument.name, argument.value, ctx),
+            (await guarded(
+              "completion/complete",
+              { ref, argument },
+              ErrorCode.InvalidParams,
+              extra,
+              async (ctx) => entry.item.complete?.(argument.name, argument.value, ctx(entry.deps)),
             )) ?? [];
         }
       }

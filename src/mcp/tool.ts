@@ -5,6 +5,7 @@
  * throws a ToolError when the caller can act on the failure.
  */
 import type { z } from "zod";
+import type { Clients } from "../clients.js";
 import type { Config } from "../core/config.js";
 import type { Logger } from "../core/log.js";
 import type { Workspace } from "../core/workspace.js";
@@ -61,6 +62,8 @@ export interface HostServices {
   log: Logger;
   /** The filesystem boundary: every local path a tool touches is resolved through it. */
   workspace: Workspace;
+  /** The clients of outside services, each built once per process by the composition root. */
+  clients: Clients;
   /**
    * Says that the resource at `uri` may have changed (a tool wrote what it shows): every session of this
    * host that subscribed to that exact URI gets `notifications/resources/updated`. Cheap when nobody
@@ -77,6 +80,12 @@ export interface ToolContext<D = unknown> extends HostServices {
   /** Sends an MCP progress notification when the client asked for progress; otherwise does nothing. */
   progress(update: ProgressUpdate): Promise<void>;
   client: ClientBridge | undefined;
+  /**
+   * Calls another tool of this host through the whole pipeline, as this caller (roles, rate limits,
+   * audit, redaction, its own validation and time limit), within this call's signal. Returns its value;
+   * its failure is thrown as a ToolError. A tool that is not served (excluded, toolset off) is `forbidden`.
+   */
+  callTool<T = unknown>(name: string, args: Record<string, unknown>): Promise<T>;
 }
 
 export type ContentBlock = Record<string, unknown> & { type: string };

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ToolError } from "../../src/core/errors.js";
-import { toToolError } from "../../src/toolsets/github/client.js";
+import { toToolError } from "../../src/github/client.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 interface Recorded {

@@ -8,8 +8,8 @@ import { createRequire } from "node:module";
 import Bottleneck from "bottleneck";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ToolError } from "../../src/core/errors.js";
-import { useImmediateBottleneck } from "../../src/toolsets/github/bottleneck.js";
-import { toToolError } from "../../src/toolsets/github/client.js";
+import { useImmediateBottleneck } from "../../src/github/bottleneck.js";
+import { toToolError } from "../../src/github/client.js";
 import { type GithubTestBed, startGithubTestBed } from "./helpers.js";
 
 type Obj = Record<string, unknown>;

@@ -1,8 +1,8 @@
 /** GitHub Actions: workflows, runs, jobs, job logs (redirect-to-download, tail), re-runs, cancel, dispatch. */
 import { z } from "zod";
 import { ToolError, validationError } from "../../core/errors.js";
+import type { GithubDeps } from "../../github/client.js";
 import type { Tool } from "../../mcp/tool.js";
-import type { GithubDeps } from "./client.js";
 import {
   compact,
   type GhCtx,

@@ -4,8 +4,8 @@
  * compact, model-friendly views of GitHub objects.
  */
 import { z } from "zod";
+import type { GithubDeps } from "../../github/client.js";
 import { defineTool, type Tool, type ToolAnnotations, type ToolContext } from "../../mcp/tool.js";
-import type { GithubDeps } from "./client.js";
 
 export type GhCtx = ToolContext<GithubDeps>;
 

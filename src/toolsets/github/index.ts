@@ -2,9 +2,10 @@
  * The GitHub toolset: issues, pull requests, repositories and Actions, as compact model-friendly tools
  * over one Octokit (client.ts). Names follow the official GitHub MCP server where it has one.
  */
+
+import { type GithubDeps, missingCredentials } from "../../github/client.js";
 import { defineToolset, type Tool } from "../../mcp/tool.js";
 import { actionTools } from "./actions.js";
-import { createGithubDeps, type GithubDeps, missingCredentials } from "./client.js";
 import { syncGoalIssues } from "./goal-sync.js";
 import { issueTools } from "./issues.js";
 import { pullTools } from "./pulls.js";
@@ -26,5 +27,5 @@ export const githubToolset = defineToolset<GithubDeps>({
   tools: githubTools as Tool<never, GithubDeps>[],
   resourceTemplates: githubResourceTemplates,
   unavailable: (config) => missingCredentials(config.github),
-  init: createGithubDeps,
+  init: (services) => services.clients.github(),
 });

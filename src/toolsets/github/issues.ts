@@ -1,7 +1,7 @@
 /** Issues: list, get (with comments), search, create, update, comments, labels. */
 import { z } from "zod";
+import type { GithubDeps } from "../../github/client.js";
 import type { Tool } from "../../mcp/tool.js";
-import type { GithubDeps } from "./client.js";
 import {
   commentView,
   gh,

@@ -1,7 +1,7 @@
 /** Pull requests: list, get (mergeability + checks summary), files, diff, create, update, merge, reviews. */
 import { z } from "zod";
+import type { GithubDeps } from "../../github/client.js";
 import type { Tool } from "../../mcp/tool.js";
-import type { GithubDeps } from "./client.js";
 import {
   compact,
   DESTRUCTIVE,

@@ -4,8 +4,9 @@
  */
 import { z } from "zod";
 import { conflictError, ToolError, validationError } from "../../core/errors.js";
+import type { GithubDeps } from "../../github/client.js";
+import { contentsUri } from "../../github/uris.js";
 import type { Tool } from "../../mcp/tool.js";
-import type { GithubDeps } from "./client.js";
 import {
   commitView,
   compact,
@@ -21,7 +22,6 @@ import {
   repo,
   WRITE,
 } from "./common.js";
-import { contentsUri } from "./uris.js";
 
 type Obj = Record<string, unknown>;
 

@@ -2,14 +2,20 @@
  * Issues, pull requests and file contents addressable by URI. The contents template takes the path
  * percent-encoded (`src%2Findex.ts`) because level-1 templates stop at `/`.
  */
+
+import type { GithubDeps } from "../../github/client.js";
 import type { ResourceContext, ResourceTemplate } from "../../mcp/tool.js";
-import type { GithubDeps } from "./client.js";
 import { commentView, type GhCtx, gh, issueView, pullView } from "./common.js";
 
 type Obj = Record<string, unknown>;
 
 function asCtx(ctx: ResourceContext<GithubDeps>): GhCtx {
-  return { ...ctx, progress: async () => {}, client: undefined };
+  return {
+    ...ctx,
+    progress: async () => {},
+    client: undefined,
+    callTool: () => Promise.reject(new Error("a resource reads GitHub; it does not call tools")),
+  };
 }
 
 function json(uri: string, value: unknown) {

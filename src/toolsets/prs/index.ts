@@ -5,8 +5,8 @@
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
 import type { Workspace } from "../../core/workspace.js";
+import type { GithubDeps } from "../../github/client.js";
 import { defineTool, defineToolset, READ_ONLY, type Tool, type ToolContext } from "../../mcp/tool.js";
-import { createGithubDeps, type GithubDeps, missingCredentials } from "../github/client.js";
 import { type ChangedFile, contentOf, readWorkingTree, type WorkingTree } from "./changes.js";
 import { type PlannedGroup, planGroups } from "./group.js";
 import { createStack } from "./stack.js";
@@ -128,7 +128,7 @@ export const prsToolset = defineToolset<PrsDeps>({
     "Turn a working tree full of changes into a stack of logical, reviewable pull requests (planning offline; creating needs GitHub).",
   tools: [planPrSplit, createPrStack] as unknown as Tool<never, PrsDeps>[],
   init: (services) => ({
-    ...(missingCredentials(services.config.github) ? {} : createGithubDeps(services)),
+    ...(services.clients.githubUnavailable() ? {} : services.clients.github()),
     workspace: services.workspace,
   }),
 });

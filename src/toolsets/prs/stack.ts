@@ -7,10 +7,8 @@
  */
 import { conflictError, isToolError, ToolError, validationError } from "../../core/errors.js";
 import type { Workspace } from "../../core/workspace.js";
+import type { GithubDeps } from "../../github/client.js";
 import type { ToolContext } from "../../mcp/tool.js";
-import type { GithubDeps } from "../github/client.js";
-import { createPullRequest, updatePullRequest } from "../github/pulls.js";
-import { createBranch, pushFiles } from "../github/repos.js";
 import { type ChangedFile, contentOf, type WorkingTree } from "./changes.js";
 import type { PlannedGroup } from "./group.js";
 
@@ -32,15 +30,6 @@ export interface StackedPr {
   number: number;
   url: string;
   commit_sha: string;
-}
-
-/** Runs a github tool's handler with its input parsed (defaults applied), as the host would. */
-async function use<I, O>(
-  tool: { input: { parse(v: unknown): I }; handler(input: I, ctx: ToolContext<GithubDeps>): Promise<O> },
-  input: unknown,
-  ctx: ToolContext<GithubDeps>,
-): Promise<O> {
-  return tool.handler(tool.input.parse(input), ctx);
 }
 
 function slug(title: string): string {
@@ -99,14 +88,24 @@ async function build(
     const branch = `${options.prefix}/${g.index}-${slug(g.title)}`;
     // Read (and refuse) the files before anything is created for this part.
     const { files, deletions } = await payload(workspace, tree.root, g.files);
-    await use(createBranch, { ...repoRef, branch, from_ref: parent }, ctx);
+    // Through the host, as the caller: each step is checked (roles, excluded tools), audited and metered.
+    await ctx.callTool("create_branch", { ...repoRef, branch, from_ref: parent });
     branches.push(branch);
-    const pushed = await use(pushFiles, { ...repoRef, branch, message: g.title, files, deletions }, ctx);
-    const pr = (await use(
-      createPullRequest,
-      { ...repoRef, title: g.title, head: branch, base: parent, body: g.description, draft: options.draft },
-      ctx,
-    )) as { number: number; url: string };
+    const pushed = await ctx.callTool<{ commit_sha: string }>("push_files", {
+      ...repoRef,
+      branch,
+      message: g.title,
+      files,
+      deletions,
+    });
+    const pr = await ctx.callTool<{ number: number; url: string }>("create_pull_request", {
+      ...repoRef,
+      title: g.title,
+      head: branch,
+      base: parent,
+      body: g.description,
+      draft: options.draft,
+    });
     made.push({
       index: g.index,
       title: g.title,
@@ -114,7 +113,7 @@ async function build(
       base: parent,
       number: pr.number,
       url: pr.url,
-      commit_sha: (pushed as { commit_sha: string }).commit_sha,
+      commit_sha: pushed.commit_sha,
     });
     parent = branch;
   }
@@ -126,15 +125,11 @@ async function build(
           `${p.index === pr.index ? "→" : "-"} #${p.number} ${p.title}${p.index === pr.index ? " (this one)" : ""}`,
       )
       .join("\n");
-    await use(
-      updatePullRequest,
-      {
-        ...repoRef,
-        pull_number: pr.number,
-        body: `${groups[i]!.description}\n\n**Stack** (merge from the top; each pull request is based on the one before):\n\n${stack}`,
-      },
-      ctx,
-    );
+    await ctx.callTool("update_pull_request", {
+      ...repoRef,
+      pull_number: pr.number,
+      body: `${groups[i]!.description}\n\n**Stack** (merge from the top; each pull request is based on the one before):\n\n${stack}`,
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The one Octokit the GitHub toolset uses, built once per host from config (STYLE.md §5):
+ * The GitHub client: one Octokit per process, built by the composition root (src/clients.ts) from config:
  * - auth: a personal access token, or a GitHub App (app id + private key -> installation tokens that
  *   @octokit/auth-app refreshes before they expire); GitHub Enterprise through GITHUB_API_URL;
  * - @octokit/plugin-retry (5xx, network errors) and @octokit/plugin-throttling (primary and secondary
@@ -16,12 +16,11 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import Bottleneck from "bottleneck";
-import type { Config } from "../../core/config.js";
-import { AppError, httpError, ToolError } from "../../core/errors.js";
-import type { Logger } from "../../core/log.js";
-import { createBreaker } from "../../core/resilience.js";
-import type { HostServices } from "../../mcp/tool.js";
-import type { Store } from "../../store/types.js";
+import type { Config } from "../core/config.js";
+import { AppError, httpError, ToolError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { createBreaker } from "../core/resilience.js";
+import type { Store } from "../store/types.js";
 import { useImmediateBottleneck } from "./bottleneck.js";
 import { changedResources } from "./uris.js";
 
@@ -76,19 +75,6 @@ export interface CreateClientOptions {
   fetch?: typeof fetch;
   /** Told each resource URI a successful write may have changed (see changedResources). */
   resourceUpdated?: (uri: string) => void;
-}
-
-/** What a toolset that talks to GitHub gets from init(): the github and ci toolsets share this. */
-export function createGithubDeps(services: HostServices): GithubDeps {
-  return {
-    octokit: createGithubClient({
-      config: services.config,
-      store: services.store,
-      log: services.log,
-      resourceUpdated: services.resourceUpdated,
-    }),
-    fetch: globalThis.fetch.bind(globalThis),
-  };
 }
 
 export function createGithubClient(options: CreateClientOptions): GithubClient {
@@ -398,4 +384,3 @@ export function toToolError(err: unknown): unknown {
     cause: err,
   });
 }
-

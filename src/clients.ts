@@ -1,0 +1,65 @@
+/**
+ * The clients of outside services, built once per process by the composition root (app.ts) and handed
+ * to every toolset (and agent) through `services.clients`: one GitHub client means one Octokit, one
+ * circuit breaker, one response cache and one write-pacing group for the whole process, whichever
+ * toolsets write to GitHub.
+ */
+import type { Config } from "./core/config.js";
+import { validationError } from "./core/errors.js";
+import type { Logger } from "./core/log.js";
+import {
+  type CreateClientOptions,
+  createGithubClient,
+  type GithubDeps,
+  missingCredentials,
+} from "./github/client.js";
+import type { Store } from "./store/types.js";
+
+export interface Clients {
+  /**
+   * The GitHub client, built on first use; a `validation` ToolError naming the settings to add when there
+   * are no (or incomplete) credentials.
+   */
+  github(): GithubDeps;
+  /** Why `github()` cannot be built with this configuration, or undefined when it can. */
+  githubUnavailable(): string | undefined;
+}
+
+/** Builders of each client, replaceable (tests count them; embedders bring their own). */
+export interface ClientFactories {
+  github(options: CreateClientOptions): GithubDeps;
+}
+
+export const defaultClientFactories: ClientFactories = {
+  github: (options) => ({ octokit: createGithubClient(options), fetch: globalThis.fetch.bind(globalThis) }),
+};
+
+export interface CreateClientsOptions {
+  config: Readonly<Config>;
+  store: Store;
+  log: Logger;
+  /** Told each resource URI a successful write may have changed. */
+  resourceUpdated(uri: string): void;
+  factories?: Partial<ClientFactories>;
+}
+
+export function createClients(options: CreateClientsOptions): Clients {
+  const factories = { ...defaultClientFactories, ...options.factories };
+  let github: GithubDeps | undefined;
+  const githubUnavailable = () => missingCredentials(options.config.github);
+  return {
+    githubUnavailable,
+    github() {
+      if (github) return github;
+      const missing = githubUnavailable();
+      if (missing) throw validationError(`this needs GitHub: ${missing}`);
+      github = factories.github({
+        config: options.config,
+        store: options.store,
+        log: options.log,
+        resourceUpdated: options.resourceUpdated,
+      });
+      return github;
+    },
+  };
+}
