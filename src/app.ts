@@ -98,10 +98,12 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
       host,
       async close() {
         await host?.close();
+        await clients.close();
         if (!options.store) await store.close();
       },
     };
   } catch (err) {
+    await clients.close();
     if (!options.store) await store.close();
     throw err;
   }

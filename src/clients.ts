@@ -4,6 +4,8 @@
  * circuit breaker, one response cache and one write-pacing group for the whole process, whichever
  * toolsets write to GitHub.
  */
+import Bottleneck from "bottleneck";
+import { Redis } from "ioredis";
 import type { Config } from "./core/config.js";
 import { validationError } from "./core/errors.js";
 import type { Logger } from "./core/log.js";
@@ -23,6 +25,8 @@ export interface Clients {
   github(): GithubDeps;
   /** Why `github()` cannot be built with this configuration, or undefined when it can. */
   githubUnavailable(): string | undefined;
+  /** Releases connections the clients opened (the limiters' Redis connection). */
+  close(): Promise<void>;
 }
 
 /** Builders of each client, replaceable (tests count them; embedders bring their own). */
@@ -46,9 +50,27 @@ export interface CreateClientsOptions {
 export function createClients(options: CreateClientsOptions): Clients {
   const factories = { ...defaultClientFactories, ...options.factories };
   let github: GithubDeps | undefined;
+  let limiterConnection: InstanceType<typeof Bottleneck.IORedisConnection> | undefined;
   const githubUnavailable = () => missingCredentials(options.config.github);
+  /**
+   * With the Redis store, GitHub's write pacing and concurrency limits live in that Redis (Bottleneck's
+   * clustering mode), on a connection of their own: every replica then shares one queue per credential.
+   */
+  const limiters = () => {
+    if (options.config.store.kind !== "redis") return undefined;
+    if (!limiterConnection) {
+      const client = new Redis(options.config.store.redisUrl, { maxRetriesPerRequest: 3 });
+      client.on("error", (err: Error) => options.log.warn({ err }, "GitHub limiter Redis connection failed"));
+      limiterConnection = new Bottleneck.IORedisConnection({ client });
+      limiterConnection.on("error", (err: Error) => options.log.warn({ err }, "GitHub limiter failed"));
+    }
+    return limiterConnection;
+  };
   return {
     githubUnavailable,
+    async close() {
+      await limiterConnection?.disconnect(true);
+    },
     github() {
       if (github) return github;
       const missing = githubUnavailable();
@@ -58,6 +80,7 @@ export function createClients(options: CreateClientsOptions): Clients {
         store: options.store,
         log: options.log,
         resourceUpdated: options.resourceUpdated,
+        limiterConnection: limiters(),
       });
       return github;
     },

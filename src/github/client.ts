@@ -73,6 +73,11 @@ export interface CreateClientOptions {
   store: Store;
   log: Logger;
   fetch?: typeof fetch;
+  /**
+   * A Redis connection for Bottleneck's clustering mode: then write pacing and concurrency limits are
+   * kept in Redis, shared by every replica using the same credentials and key prefix.
+   */
+  limiterConnection?: InstanceType<typeof Bottleneck.IORedisConnection>;
   /** Told each resource URI a successful write may have changed (see changedResources). */
   resourceUpdated?: (uri: string) => void;
 }
@@ -94,6 +99,16 @@ export function createGithubClient(options: CreateClientOptions): GithubClient {
         },
       };
   const log = options.log.child({ component: "github" });
+  // Identity in cache keys and limiter ids: two credentials never share a cached body or a pacing queue.
+  const who = createHash("sha256")
+    .update(gh.token ?? `app:${gh.appId}:${gh.appInstallationId}`)
+    .digest("hex")
+    .slice(0, 16);
+  const limiters = limiterGroups(
+    gh.writeIntervalMs,
+    options.limiterConnection,
+    `${options.config.store.redisPrefix}github:${who}`,
+  );
   const octokit = new GithubOctokit({
     ...auth,
     baseUrl: gh.apiUrl.replace(/\/+$/, ""),
@@ -117,11 +132,9 @@ export function createGithubClient(options: CreateClientOptions): GithubClient {
     retry: { retries: maxRetries, doNotRetry: Array.from({ length: 100 }, (_, i) => 400 + i) },
     throttle: {
       // The plugin paces writes (1 s), searches (2 s) and writes that notify people (3 s) with module-wide
-      // limiters; ours follow GITHUB_WRITE_INTERVAL_MS.
+      // limiters; ours follow GITHUB_WRITE_INTERVAL_MS, and live in Redis when there is a connection.
       id: `repowright-${gh.writeIntervalMs}`,
-      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: gh.writeIntervalMs }),
-      search: new Bottleneck.Group({ maxConcurrent: 1, minTime: gh.writeIntervalMs * 2 }),
-      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: gh.writeIntervalMs * 3 }),
+      ...limiters,
       onRateLimit: (retryAfter: number, _options: object, _o: unknown, retryCount: number) =>
         retryCount < maxRetries && retryAfter <= maxWait,
       onSecondaryRateLimit: (retryAfter: number, _options: object, _o: unknown, retryCount: number) =>
@@ -129,11 +142,6 @@ export function createGithubClient(options: CreateClientOptions): GithubClient {
     },
   });
 
-  // Identity in the cache key, so two credentials never share a cached body.
-  const who = createHash("sha256")
-    .update(gh.token ?? `app:${gh.appId}:${gh.appInstallationId}`)
-    .digest("hex")
-    .slice(0, 16);
   const store = options.store;
 
   const memory = new EtagMemory(ETAG_MEMORY_BYTES);
@@ -212,6 +220,38 @@ export function createGithubClient(options: CreateClientOptions): GithubClient {
     }),
   );
   return octokit;
+}
+
+/**
+ * The throttling plugin's limiter groups. In-process by default. With a Redis connection, Bottleneck's
+ * clustering mode: each group's state is in Redis under `id`, so every replica with the same credentials
+ * waits in the same queue, and N replicas together keep one write per interval (the plugin then also
+ * gives each job an expiration, so a replica that dies does not hold the queue).
+ */
+function limiterGroups(
+  intervalMs: number,
+  connection: InstanceType<typeof Bottleneck.IORedisConnection> | undefined,
+  id: string,
+) {
+  const shared = connection
+    ? { datastore: "ioredis" as const, connection, clearDatastore: false, timeout: 2 * 60_000 }
+    : {};
+  const group = (name: string, options: Bottleneck.ConstructorOptions) =>
+    new Bottleneck.Group({ ...options, ...shared, ...(connection ? { id: `${id}:${name}` } : {}) });
+  return {
+    write: group("write", { maxConcurrent: 1, minTime: intervalMs }),
+    search: group("search", { maxConcurrent: 1, minTime: intervalMs * 2 }),
+    notifications: group("notifications", { maxConcurrent: 1, minTime: intervalMs * 3 }),
+    ...(connection
+      ? {
+          // The plugin's own module-wide groups are in-process: with clustering, ours replace them.
+          global: group("global", { maxConcurrent: 10 }),
+          auth: group("auth", { maxConcurrent: 1 }),
+          connection,
+          Bottleneck,
+        }
+      : {}),
+  };
 }
 
 /**

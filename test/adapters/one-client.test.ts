@@ -7,11 +7,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { defaultClientFactories } from "../../src/clients.js";
 import { createGithubEmulator, type GithubEmulator } from "../../src/emulators/github/server.js";
 import type { GithubDeps } from "../../src/github/client.js";
+import { dropPrefix, uniquePrefix } from "../goals/redis-prefix.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
+
+const redisUrl = inject("redisUrl");
 
 describe("one GitHub client per process", () => {
   let emu: GithubEmulator;
@@ -109,5 +112,61 @@ describe("one GitHub client per process", () => {
       encoding: "utf8",
     });
     expect(branchesAfter).toBe(branchesBefore);
+  });
+});
+
+describe.skipIf(!redisUrl)("GitHub write pacing shared by replicas on one Redis", () => {
+  let emu: GithubEmulator;
+  const prefix = uniquePrefix("gh-pacing");
+  const apps: TestApp[] = [];
+  beforeAll(async () => {
+    emu = await createGithubEmulator();
+    await emu.seed({ repos: [{ owner: "acme", name: "api", files: { "README.md": "# api\n" } }] });
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await emu.close();
+    await dropPrefix(redisUrl, prefix);
+    // Bottleneck's own keys start with "b_" and then the limiter id, which starts with our prefix.
+    await dropPrefix(redisUrl, `b_${prefix}`);
+  });
+
+  it("two servers writing at once keep one write per GITHUB_WRITE_INTERVAL_MS between them", async () => {
+    const sent: number[] = [];
+    const timed: typeof fetch = (input, init) => {
+      if ((init?.method ?? "GET").toUpperCase() === "POST") sent.push(performance.now());
+      return fetch(input, init);
+    };
+    for (let i = 0; i < 2; i++) {
+      apps.push(
+        await startTestApp({
+          env: {
+            REPOWRIGHT_TOOLSETS: "github",
+            REPOWRIGHT_STORE: "redis",
+            REDIS_URL: redisUrl,
+            REPOWRIGHT_REDIS_PREFIX: prefix,
+            GITHUB_TOKEN: "test-token",
+            GITHUB_API_URL: emu.url,
+            GITHUB_WRITE_INTERVAL_MS: "300",
+          },
+          clientFactories: {
+            github: (options) => defaultClientFactories.github({ ...options, fetch: timed }),
+          },
+        }),
+      );
+    }
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((i) =>
+        apps[i % 2]!.call("create_issue", { owner: "acme", repo: "api", title: `issue ${i}` }),
+      ),
+    );
+    expect(results.filter((r) => r.isError).map((r) => r.data)).toEqual([]);
+    expect(sent).toHaveLength(6);
+    const gaps = sent
+      .sort((a, b) => a - b)
+      .slice(1)
+      .map((t, i) => t - sent[i]!);
+    // Each server alone would pace only its own writes: the two would send theirs at about the same time.
+    expect(Math.min(...gaps)).toBeGreaterThan(200);
   });
 });
