@@ -125,6 +125,14 @@ export function defineTool<I extends z.ZodObject<z.ZodRawShape>, D = unknown>(to
   return { ...tool, input: boundStrings(tool.input) };
 }
 
+/**
+ * `defineTool` with a toolset's dependency type fixed, so each handler's `ctx.deps` is typed and its input
+ * still inferred: `const tool = toolFor<JiraDeps>();` then `export const x = tool({ ... })`.
+ */
+export function toolFor<D>() {
+  return <I extends z.ZodObject<z.ZodRawShape>>(tool: Tool<I, D>): Tool<I, D> => defineTool<I, D>(tool);
+}
+
 export interface ResourceContents {
   uri: string;
   mimeType?: string;

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { notFoundError, validationError } from "../../core/errors.js";
 import { type GithubDeps, missingCredentials } from "../../github/client.js";
-import { defineToolset, type Tool, type ToolAnnotations } from "../../mcp/tool.js";
+import { defineToolset, type ToolAnnotations } from "../../mcp/tool.js";
 import { downloadJobLog, FAILED, jobView, runJobs, runView } from "../github/actions.js";
 import { type GhCtx, gh, ghTool, owner, RO, repo, sleep } from "../github/common.js";
 import { CATEGORIES, classifyLog, type Diagnosis } from "./classify.js";
@@ -299,7 +299,7 @@ export const ciToolset = defineToolset<GithubDeps>({
   name: "ci",
   description:
     "The CI doctor's instruments: diagnose a failed GitHub Actions run with proof from its logs, remember fix attempts, wait for a run.",
-  tools: [diagnoseCiRun, recordCiFixAttempt, waitForCiRun] as unknown as Tool<never, GithubDeps>[],
+  tools: [diagnoseCiRun, recordCiFixAttempt, waitForCiRun],
   unavailable: (config) => missingCredentials(config.github),
   init: (services) => services.clients.github(),
 });

@@ -5,8 +5,10 @@
 import { relative } from "node:path";
 import { z } from "zod";
 import { notFoundError, validationError } from "../../core/errors.js";
-import { defineTool, defineToolset, READ_ONLY, type Tool } from "../../mcp/tool.js";
+import { defineToolset, READ_ONLY, toolFor } from "../../mcp/tool.js";
 import { type CodeService, createCodeService } from "./service.js";
+
+const tool = toolFor<CodeService>();
 
 const repoPath = z
   .string()
@@ -32,7 +34,7 @@ const hitSchema = z.object({
   chunk_id: z.number().describe("Id for get_code_chunk."),
 });
 
-export const indexRepositoryTool = defineTool({
+export const indexRepositoryTool = tool({
   name: "index_repository",
   title: "Index a repository",
   description:
@@ -49,7 +51,7 @@ export const indexRepositoryTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   timeoutMs: 3_600_000,
   async handler(input, ctx) {
-    const service = ctx.deps as CodeService;
+    const service = ctx.deps;
     // MCP progress must only grow: the embedding phase continues where the file phase ended.
     let offset = 0;
     let last = -1;
@@ -75,7 +77,7 @@ export const indexRepositoryTool = defineTool({
   },
 });
 
-export const indexStatusTool = defineTool({
+export const indexStatusTool = tool({
   name: "index_status",
   title: "Index status",
   description:
@@ -92,7 +94,7 @@ export const indexStatusTool = defineTool({
   }),
   annotations: READ_ONLY,
   async handler(input, ctx) {
-    const service = ctx.deps as CodeService;
+    const service = ctx.deps;
     const root = service.resolveRoot(input.path);
     const idx = service.open(root);
     if (!idx || idx.meta("indexed_at") === undefined) return { root, indexed: false };
@@ -110,7 +112,7 @@ export const indexStatusTool = defineTool({
   },
 });
 
-export const searchCodebaseTool = defineTool({
+export const searchCodebaseTool = tool({
   name: "search_codebase",
   title: "Search a local codebase",
   description:
@@ -147,7 +149,7 @@ export const searchCodebaseTool = defineTool({
   output: z.object({ results: z.array(hitSchema).describe("Best first.") }),
   annotations: READ_ONLY,
   async handler(input, ctx) {
-    const service = ctx.deps as CodeService;
+    const service = ctx.deps;
     const { results } = await service.search(input.path, input.query, {
       k: input.k,
       mode: input.mode,
@@ -160,7 +162,7 @@ export const searchCodebaseTool = defineTool({
   },
 });
 
-export const findSymbolTool = defineTool({
+export const findSymbolTool = tool({
   name: "find_symbol",
   title: "Find a symbol's definitions",
   description:
@@ -174,7 +176,7 @@ export const findSymbolTool = defineTool({
   }),
   annotations: READ_ONLY,
   async handler(input, ctx) {
-    const service = ctx.deps as CodeService;
+    const service = ctx.deps;
     const idx = service.require(input.path);
     const qualified = input.name.includes(".") ? input.name.toLowerCase() : undefined;
     const short = input.name.slice(input.name.lastIndexOf(".") + 1).toLowerCase();
@@ -201,7 +203,7 @@ export const findSymbolTool = defineTool({
   },
 });
 
-export const getCodeChunkTool = defineTool({
+export const getCodeChunkTool = tool({
   name: "get_code_chunk",
   title: "Get a code chunk",
   description: "The full text of one chunk returned by search_codebase (by chunk_id), with its location.",
@@ -211,7 +213,7 @@ export const getCodeChunkTool = defineTool({
   }),
   annotations: READ_ONLY,
   async handler(input, ctx) {
-    const service = ctx.deps as CodeService;
+    const service = ctx.deps;
     const idx = service.require(input.path);
     const [c] = idx.chunks([input.chunk_id]);
     if (!c)
@@ -232,7 +234,7 @@ export const getCodeChunkTool = defineTool({
 
 const MAX_RANGE_LINES = 2000;
 
-export const readFileRangeTool = defineTool({
+export const readFileRangeTool = tool({
   name: "read_file_range",
   title: "Read lines of a file",
   description: `Lines start_line..end_line (1-based, inclusive, at most ${MAX_RANGE_LINES}) of a text file inside the repository, read from disk now.`,
@@ -249,7 +251,7 @@ export const readFileRangeTool = defineTool({
   }),
   annotations: READ_ONLY,
   async handler(input, ctx) {
-    const service = ctx.deps as CodeService;
+    const service = ctx.deps;
     const root = service.resolveRoot(input.path);
     // Inside the repository, through in-repository symlinks at most; never out of it.
     const rel = relative(root, await service.workspace.file(root, input.file));
@@ -284,7 +286,7 @@ export const codeToolset = defineToolset<CodeService>({
     findSymbolTool,
     getCodeChunkTool,
     readFileRangeTool,
-  ] as unknown as Tool<z.ZodObject<z.ZodRawShape>, CodeService>[],
+  ],
   init: (services) => createCodeService(services.config, services.workspace),
   close: (service) => service.close(),
 });

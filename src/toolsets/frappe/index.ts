@@ -9,14 +9,9 @@ import { z } from "zod";
 import { type Config, missingSettings } from "../../core/config.js";
 import { type ErrorType, httpError, retryAfterSeconds, ToolError } from "../../core/errors.js";
 import { type Breaker, createBreaker } from "../../core/resilience.js";
-import {
-  defineTool,
-  defineToolset,
-  REMOTE_READ,
-  REMOTE_WRITE,
-  type Tool,
-  type ToolContext,
-} from "../../mcp/tool.js";
+import { defineToolset, REMOTE_READ, REMOTE_WRITE, type ToolContext, toolFor } from "../../mcp/tool.js";
+
+const tool = toolFor<FrappeDeps>();
 
 type Obj = Record<string, unknown>;
 interface FrappeDeps {
@@ -127,7 +122,7 @@ const filterIn = z
   ])
   .describe('Filters: [["status", "=", "Open"], ["grand_total", ">", 1000]] or {"status": "Open"}.');
 
-export const frappeListDocs = defineTool({
+export const frappeListDocs = tool({
   name: "frappe_list_docs",
   title: "List Frappe documents",
   description:
@@ -150,7 +145,7 @@ export const frappeListDocs = defineTool({
   }),
   annotations: REMOTE_READ,
   async handler(input, ctx) {
-    const res = await api(ctx as Ctx, "GET", resource(input.doctype), {
+    const res = await api(ctx, "GET", resource(input.doctype), {
       query: {
         fields: input.fields,
         filters: input.filters,
@@ -168,18 +163,18 @@ export const frappeListDocs = defineTool({
   },
 });
 
-export const frappeGetDoc = defineTool({
+export const frappeGetDoc = tool({
   name: "frappe_get_doc",
   title: "Get a Frappe document",
   description: "One document with all its fields (and child tables).",
   input: z.object({ doctype, name: docName }),
   annotations: REMOTE_READ,
   async handler(input, ctx) {
-    return (await api(ctx as Ctx, "GET", resource(input.doctype, input.name)))["data"] as Obj;
+    return (await api(ctx, "GET", resource(input.doctype, input.name)))["data"] as Obj;
   },
 });
 
-export const frappeCreateDoc = defineTool({
+export const frappeCreateDoc = tool({
   name: "frappe_create_doc",
   title: "Create a Frappe document",
   description:
@@ -187,12 +182,12 @@ export const frappeCreateDoc = defineTool({
   input: z.object({ doctype, doc: z.record(z.unknown()).describe("The document's fields.") }),
   annotations: REMOTE_WRITE,
   async handler(input, ctx) {
-    const data = (await api(ctx as Ctx, "POST", resource(input.doctype), { body: input.doc }))["data"] as Obj;
+    const data = (await api(ctx, "POST", resource(input.doctype), { body: input.doc }))["data"] as Obj;
     return { doctype: input.doctype, name: data["name"], doc: data };
   },
 });
 
-export const frappeUpdateDoc = defineTool({
+export const frappeUpdateDoc = tool({
   name: "frappe_update_doc",
   title: "Update a Frappe document",
   description: "Change some fields of a document; the others stay as they are.",
@@ -202,26 +197,26 @@ export const frappeUpdateDoc = defineTool({
     if (Object.keys(input.changes).length === 0) {
       throw new ToolError("validation", "nothing to change: give at least one field in changes");
     }
-    const data = (await api(ctx as Ctx, "PUT", resource(input.doctype, input.name), { body: input.changes }))[
+    const data = (await api(ctx, "PUT", resource(input.doctype, input.name), { body: input.changes }))[
       "data"
     ] as Obj;
     return { doctype: input.doctype, name: data["name"], doc: data };
   },
 });
 
-export const frappeDeleteDoc = defineTool({
+export const frappeDeleteDoc = tool({
   name: "frappe_delete_doc",
   title: "Delete a Frappe document",
   description: "Delete a document (the site refuses when other documents link to it, or for submitted ones).",
   input: z.object({ doctype, name: docName }),
   annotations: { ...REMOTE_WRITE, destructiveHint: true, idempotentHint: true },
   async handler(input, ctx) {
-    await api(ctx as Ctx, "DELETE", resource(input.doctype, input.name));
+    await api(ctx, "DELETE", resource(input.doctype, input.name));
     return { doctype: input.doctype, name: input.name, deleted: true };
   },
 });
 
-export const frappeCallMethod = defineTool({
+export const frappeCallMethod = tool({
   name: "frappe_call_method",
   title: "Call a Frappe method",
   description:
@@ -239,8 +234,8 @@ export const frappeCallMethod = defineTool({
     const path = `api/method/${input.method}`;
     const res =
       input.http_method === "GET"
-        ? await api(ctx as Ctx, "GET", path, { query: input.args })
-        : await api(ctx as Ctx, "POST", path, { body: input.args });
+        ? await api(ctx, "GET", path, { query: input.args })
+        : await api(ctx, "POST", path, { body: input.args });
     return { method: input.method, message: res["message"] ?? null };
   },
 });
@@ -249,14 +244,7 @@ export const frappeToolset = defineToolset<FrappeDeps>({
   name: "frappe",
   description:
     "Frappe / ERPNext documents: list, get, create, update, delete, and whitelisted methods (FRAPPE_URL + API key).",
-  tools: [
-    frappeListDocs,
-    frappeGetDoc,
-    frappeCreateDoc,
-    frappeUpdateDoc,
-    frappeDeleteDoc,
-    frappeCallMethod,
-  ] as unknown as Tool<never, FrappeDeps>[],
+  tools: [frappeListDocs, frappeGetDoc, frappeCreateDoc, frappeUpdateDoc, frappeDeleteDoc, frappeCallMethod],
   unavailable: (config) => missingFrappeCredentials(config.frappe),
   init: (services) => {
     const { url, apiKey, apiSecret } = services.config.frappe;

@@ -1,8 +1,6 @@
 /** GitHub Actions: workflows, runs, jobs, job logs (redirect-to-download, tail), re-runs, cancel, dispatch. */
 import { z } from "zod";
 import { ToolError, validationError } from "../../core/errors.js";
-import type { GithubDeps } from "../../github/client.js";
-import type { Tool } from "../../mcp/tool.js";
 import {
   compact,
   type GhCtx,
@@ -375,4 +373,4 @@ export const actionTools = [
   rerunFailedJobs,
   cancelWorkflowRun,
   runWorkflow,
-] as unknown as Tool<z.ZodObject<z.ZodRawShape>, GithubDeps>[];
+];

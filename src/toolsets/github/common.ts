@@ -183,9 +183,12 @@ export function repoRef(input: { owner: string; repo: string }) {
   return { owner: input.owner, repo: input.repo };
 }
 
-/** defineTool with the GitHub deps fixed, so the input type is still inferred. */
+/**
+ * `toolFor<GithubDeps>()` for the toolsets that talk to GitHub (github, ci): `ctx.deps` is the GitHub
+ * client. A function declaration, not a const, because the tool modules import each other through here.
+ */
 export function ghTool<I extends z.ZodObject<z.ZodRawShape>>(tool: Tool<I, GithubDeps>): Tool<I, GithubDeps> {
-  return defineTool(tool);
+  return defineTool<I, GithubDeps>(tool);
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */

@@ -1,7 +1,5 @@
 /** Pull requests: list, get (mergeability + checks summary), files, diff, create, update, merge, reviews. */
 import { z } from "zod";
-import type { GithubDeps } from "../../github/client.js";
-import type { Tool } from "../../mcp/tool.js";
 import {
   compact,
   DESTRUCTIVE,
@@ -482,4 +480,4 @@ export const pullTools = [
   createPullRequestReview,
   requestReviewers,
   updatePullRequestBranch,
-] as unknown as Tool<z.ZodObject<z.ZodRawShape>, GithubDeps>[];
+];

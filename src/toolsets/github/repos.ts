@@ -4,9 +4,7 @@
  */
 import { z } from "zod";
 import { conflictError, ToolError, validationError } from "../../core/errors.js";
-import type { GithubDeps } from "../../github/client.js";
 import { contentsUri } from "../../github/uris.js";
-import type { Tool } from "../../mcp/tool.js";
 import {
   commitView,
   compact,
@@ -643,4 +641,4 @@ export const repoTools = [
   pushFiles,
   searchCode,
   searchRepositories,
-] as unknown as Tool<z.ZodObject<z.ZodRawShape>, GithubDeps>[];
+];

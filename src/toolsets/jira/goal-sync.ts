@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import { defineTool, type ToolAnnotations, type ToolContext } from "../../mcp/tool.js";
+import { type ToolAnnotations, type ToolContext, toolFor } from "../../mcp/tool.js";
 import type { Task } from "../goals/model.js";
 import { checkGoalId } from "../goals/model.js";
 import {
@@ -24,6 +24,8 @@ import { loadGoal } from "../goals/repo.js";
 import { adfText, textToAdf } from "./adf.js";
 import type { JiraDeps } from "./client.js";
 import { jira } from "./client.js";
+
+const tool = toolFor<JiraDeps>();
 
 type Obj = Record<string, unknown>;
 type Ctx = ToolContext<JiraDeps>;
@@ -81,7 +83,7 @@ const syncOut = publishOutput(
   "Issues done in Jira whose task is still open: settle with update_task or jira_transition_issue.",
 );
 
-export const syncGoalJira = defineTool({
+export const syncGoalJira = tool({
   name: "sync_goal_jira",
   title: "Sync a goal's tasks to Jira issues",
   description:
@@ -99,7 +101,7 @@ export const syncGoalJira = defineTool({
   annotations: SYNC,
   timeoutMs: 15 * 60_000,
   async handler(input, ctx) {
-    const c = ctx as Ctx;
+    const c = ctx;
     const goalId = checkGoalId(input.goal_id);
     const scrub = publicScrubber(c.config);
     const st = await loadGoal(c.store, goalId);

@@ -5,21 +5,14 @@
  */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import {
-  defineTool,
-  defineToolset,
-  REMOTE_READ,
-  REMOTE_WRITE,
-  type Tool,
-  type ToolAnnotations,
-  type ToolContext,
-} from "../../mcp/tool.js";
+import { defineToolset, REMOTE_READ, REMOTE_WRITE, type ToolAnnotations, toolFor } from "../../mcp/tool.js";
 import { adfText, textToAdf } from "./adf.js";
 import { createJiraDeps, type JiraDeps, jira, missingJiraCredentials } from "./client.js";
 import { syncGoalJira } from "./goal-sync.js";
 
+const tool = toolFor<JiraDeps>();
+
 type Obj = Record<string, unknown>;
-type Ctx = ToolContext<JiraDeps>;
 
 const UPDATE: ToolAnnotations = { ...REMOTE_WRITE, idempotentHint: true };
 
@@ -52,7 +45,7 @@ function issueView(i: Obj, site: string, withBody: boolean) {
   };
 }
 
-export const jiraSearchIssues = defineTool({
+export const jiraSearchIssues = tool({
   name: "jira_search_issues",
   title: "Search Jira issues",
   description:
@@ -65,7 +58,7 @@ export const jiraSearchIssues = defineTool({
   }),
   annotations: REMOTE_READ,
   async handler(input, ctx) {
-    const c = ctx as Ctx;
+    const c = ctx;
     const res = (await jira(c, (j) =>
       j.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
         jql: input.jql,
@@ -81,14 +74,14 @@ export const jiraSearchIssues = defineTool({
   },
 });
 
-export const jiraGetIssue = defineTool({
+export const jiraGetIssue = tool({
   name: "jira_get_issue",
   title: "Get a Jira issue",
   description: "One Jira issue: fields, description and links, with its comments (as plain text).",
   input: z.object({ key: issueKey, comments: z.boolean().default(true).describe("Include the comments.") }),
   annotations: REMOTE_READ,
   async handler(input, ctx) {
-    const c = ctx as Ctx;
+    const c = ctx;
     const i = (await jira(c, (j) => j.issues.getIssue({ issueIdOrKey: input.key }))) as unknown as Obj;
     const view: Obj = issueView(i, c.deps.site, true);
     if (input.comments) {
@@ -104,7 +97,7 @@ export const jiraGetIssue = defineTool({
   },
 });
 
-export const jiraCreateIssue = defineTool({
+export const jiraCreateIssue = tool({
   name: "jira_create_issue",
   title: "Create a Jira issue",
   description:
@@ -126,7 +119,7 @@ export const jiraCreateIssue = defineTool({
   }),
   annotations: REMOTE_WRITE,
   async handler(input, ctx) {
-    const c = ctx as Ctx;
+    const c = ctx;
     const fields: Obj = {
       project: { key: input.project },
       summary: input.summary,
@@ -140,7 +133,7 @@ export const jiraCreateIssue = defineTool({
   },
 });
 
-export const jiraUpdateIssue = defineTool({
+export const jiraUpdateIssue = tool({
   name: "jira_update_issue",
   title: "Update a Jira issue",
   description: "Change a Jira issue's summary, description (plain text), labels (replace) or priority.",
@@ -164,26 +157,26 @@ export const jiraUpdateIssue = defineTool({
     if (input.priority !== undefined) fields["priority"] = { name: input.priority };
     if (Object.keys(fields).length === 0)
       throw validationError("nothing to change: give summary, description, labels or priority");
-    await jira(ctx as Ctx, (j) => j.issues.editIssue({ issueIdOrKey: input.key, fields } as never));
+    await jira(ctx, (j) => j.issues.editIssue({ issueIdOrKey: input.key, fields } as never));
     return { key: input.key, updated: Object.keys(fields) };
   },
 });
 
-export const jiraAddComment = defineTool({
+export const jiraAddComment = tool({
   name: "jira_add_comment",
   title: "Comment on a Jira issue",
   description: "Add a plain-text comment to a Jira issue.",
   input: z.object({ key: issueKey, body: z.string().min(1).max(32_000).describe("Comment, plain text.") }),
   annotations: REMOTE_WRITE,
   async handler(input, ctx) {
-    const res = (await jira(ctx as Ctx, (j) =>
+    const res = (await jira(ctx, (j) =>
       j.issueComments.addComment({ issueIdOrKey: input.key, comment: textToAdf(input.body) } as never),
     )) as unknown as Obj;
     return { key: input.key, comment_id: res["id"] as string, created: res["created"] as string };
   },
 });
 
-export const jiraTransitionIssue = defineTool({
+export const jiraTransitionIssue = tool({
   name: "jira_transition_issue",
   title: "Move a Jira issue through its workflow",
   description:
@@ -191,7 +184,7 @@ export const jiraTransitionIssue = defineTool({
   input: z.object({ key: issueKey, to: z.string().min(1).describe("Target status or transition name.") }),
   annotations: UPDATE,
   async handler(input, ctx) {
-    const c = ctx as Ctx;
+    const c = ctx;
     const res = (await jira(c, (j) => j.issues.getTransitions({ issueIdOrKey: input.key }))) as unknown as {
       transitions?: { id: string; name: string; to?: { name?: string } }[];
     };
@@ -208,7 +201,7 @@ export const jiraTransitionIssue = defineTool({
   },
 });
 
-export const jiraLinkIssues = defineTool({
+export const jiraLinkIssues = tool({
   name: "jira_link_issues",
   title: "Link two Jira issues",
   description:
@@ -220,7 +213,7 @@ export const jiraLinkIssues = defineTool({
   }),
   annotations: UPDATE,
   async handler(input, ctx) {
-    await jira(ctx as Ctx, (j) =>
+    await jira(ctx, (j) =>
       j.issueLinks.linkIssues({
         type: { name: input.type },
         outwardIssue: { key: input.from },
@@ -244,7 +237,7 @@ export const jiraToolset = defineToolset<JiraDeps>({
     jiraTransitionIssue,
     jiraLinkIssues,
     syncGoalJira,
-  ] as unknown as Tool<never, JiraDeps>[],
+  ],
   unavailable: (config) => missingJiraCredentials(config.jira),
   init: createJiraDeps,
 });

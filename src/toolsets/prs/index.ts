@@ -5,13 +5,10 @@
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
 import type { Workspace } from "../../core/workspace.js";
-import type { GithubDeps } from "../../github/client.js";
-import { defineTool, defineToolset, READ_ONLY, type Tool, type ToolContext } from "../../mcp/tool.js";
+import { defineTool, defineToolset, READ_ONLY } from "../../mcp/tool.js";
 import { type ChangedFile, contentOf, readWorkingTree, type WorkingTree } from "./changes.js";
 import { type PlannedGroup, planGroups } from "./group.js";
 import { createStack } from "./stack.js";
-
-type PrsDeps = Partial<GithubDeps> & { workspace: Workspace };
 
 const path = z.string().min(1).describe("A directory inside the git working tree (its root is found).");
 const maxGroups = z
@@ -58,12 +55,7 @@ export const planPrSplit = defineTool({
   input: z.object({ path, max_groups: maxGroups }),
   annotations: READ_ONLY,
   async handler(input, ctx) {
-    const { tree, groups } = await plan(
-      (ctx.deps as PrsDeps).workspace,
-      input.path,
-      input.max_groups,
-      ctx.signal,
-    );
+    const { tree, groups } = await plan(ctx.workspace, input.path, input.max_groups, ctx.signal);
     return {
       root: tree.root,
       head: tree.head,
@@ -104,31 +96,24 @@ export const createPrStack = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   timeoutMs: 30 * 60_000,
   async handler(input, ctx) {
-    const deps = ctx.deps as PrsDeps;
-    if (!deps.octokit) {
-      throw validationError(
-        "create_pr_stack needs GitHub credentials: set GITHUB_TOKEN (or a GitHub App), or use plan_pr_split",
-      );
-    }
-    const { tree, groups } = await plan(deps.workspace, input.path, input.max_groups, ctx.signal);
+    const missing = ctx.clients.githubUnavailable();
+    if (missing)
+      throw validationError(`create_pr_stack needs GitHub (${missing}); plan_pr_split works without`);
+    const { tree, groups } = await plan(ctx.workspace, input.path, input.max_groups, ctx.signal);
     const prs = await createStack(
-      deps.workspace,
+      ctx.workspace,
       tree,
       groups,
       { owner: input.owner, repo: input.repo, base: input.base, prefix: input.prefix, draft: input.draft },
-      ctx as ToolContext<GithubDeps>,
+      ctx,
     );
     return { base: input.base, pull_requests: prs };
   },
 });
 
-export const prsToolset = defineToolset<PrsDeps>({
+export const prsToolset = defineToolset({
   name: "prs",
   description:
     "Turn a working tree full of changes into a stack of logical, reviewable pull requests (planning offline; creating needs GitHub).",
-  tools: [planPrSplit, createPrStack] as unknown as Tool<never, PrsDeps>[],
-  init: (services) => ({
-    ...(services.clients.githubUnavailable() ? {} : services.clients.github()),
-    workspace: services.workspace,
-  }),
+  tools: [planPrSplit, createPrStack],
 });

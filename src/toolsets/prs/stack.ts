@@ -7,7 +7,6 @@
  */
 import { conflictError, isToolError, ToolError, validationError } from "../../core/errors.js";
 import type { Workspace } from "../../core/workspace.js";
-import type { GithubDeps } from "../../github/client.js";
 import type { ToolContext } from "../../mcp/tool.js";
 import { type ChangedFile, contentOf, type WorkingTree } from "./changes.js";
 import type { PlannedGroup } from "./group.js";
@@ -48,7 +47,7 @@ export async function createStack(
   tree: WorkingTree,
   groups: readonly PlannedGroup[],
   options: StackOptions,
-  ctx: ToolContext<GithubDeps>,
+  ctx: ToolContext,
 ): Promise<StackedPr[]> {
   if (groups.length === 0) throw validationError("nothing to split: the working tree has no changes");
   // The stack applies the working tree's changes on top of the base: the base must be where HEAD is.
@@ -73,7 +72,7 @@ async function build(
   tree: WorkingTree,
   groups: readonly PlannedGroup[],
   options: StackOptions,
-  ctx: ToolContext<GithubDeps>,
+  ctx: ToolContext,
   made: StackedPr[],
   branches: string[],
 ): Promise<void> {
@@ -143,14 +142,15 @@ async function rollBack(
   made: readonly StackedPr[],
   branches: readonly string[],
   options: StackOptions,
-  ctx: ToolContext<GithubDeps>,
+  ctx: ToolContext,
 ): Promise<unknown> {
   if (branches.length === 0) return err;
   const left: string[] = [];
   const signal = AbortSignal.timeout(60_000);
   for (const pr of [...made].reverse()) {
-    await ctx.deps.octokit
-      .request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
+    await ctx.clients
+      .github()
+      .octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
         owner: options.owner,
         repo: options.repo,
         pull_number: pr.number,
@@ -160,8 +160,9 @@ async function rollBack(
       .catch(() => left.push(`pull request #${pr.number}`));
   }
   for (const branch of [...branches].reverse()) {
-    await ctx.deps.octokit
-      .request("DELETE /repos/{owner}/{repo}/git/refs/{ref}", {
+    await ctx.clients
+      .github()
+      .octokit.request("DELETE /repos/{owner}/{repo}/git/refs/{ref}", {
         owner: options.owner,
         repo: options.repo,
         ref: `heads/${branch}`,
@@ -186,8 +187,8 @@ async function rollBack(
 }
 
 /** The head sha of a branch (a fresh read, not a cached one). */
-async function branchHead(ctx: ToolContext<GithubDeps>, owner: string, repo: string, branch: string) {
-  const res = await ctx.deps.octokit.request("GET /repos/{owner}/{repo}/branches/{branch}", {
+async function branchHead(ctx: ToolContext, owner: string, repo: string, branch: string) {
+  const res = await ctx.clients.github().octokit.request("GET /repos/{owner}/{repo}/branches/{branch}", {
     owner,
     repo,
     branch,
