@@ -210,26 +210,34 @@ export function defineToolset<D>(toolset: Toolset<D>): Toolset<D> {
   return toolset;
 }
 
-/** Annotation presets: every tool still spells its hints out, these only name the common combinations. */
-export const READ_ONLY: ToolAnnotations = Object.freeze({
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-});
+/**
+ * Annotation presets, the one place they are defined: each names a combination of the four hints. LOCAL
+ * and the read presets without REMOTE touch only this server (its store, the workspace); REMOTE ones a
+ * service outside it (GitHub, Jira, the web, ...).
+ */
+const hints = (readOnly: boolean, destructive: boolean, idempotent: boolean, openWorld: boolean) =>
+  Object.freeze({
+    readOnlyHint: readOnly,
+    destructiveHint: destructive,
+    idempotentHint: idempotent,
+    openWorldHint: openWorld,
+  }) as ToolAnnotations;
 
-/** Reads from a service outside this server (GitHub, Jira, the web, ...). */
-export const REMOTE_READ: ToolAnnotations = Object.freeze({
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-});
-
-/** Creates something in a service outside this server (not idempotent: twice makes two). */
-export const REMOTE_WRITE: ToolAnnotations = Object.freeze({
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: false,
-  openWorldHint: true,
-});
+/** Reads this server's own data. */
+export const READ_ONLY = hints(true, false, true, false);
+/** Reads from a service outside this server. */
+export const REMOTE_READ = hints(true, false, true, true);
+/** Creates something here; twice makes two. */
+export const LOCAL_WRITE = hints(false, false, false, false);
+/** Creates something outside; twice makes two. */
+export const REMOTE_WRITE = hints(false, false, false, true);
+/** Changes something here to a given state; repeating it changes nothing more. */
+export const LOCAL_UPDATE = hints(false, false, true, false);
+/** Changes something outside to a given state; repeating it changes nothing more. */
+export const REMOTE_UPDATE = hints(false, false, true, true);
+/** Deletes or replaces something here; repeating it changes nothing more. */
+export const LOCAL_OVERWRITE = hints(false, true, true, false);
+/** Deletes or replaces something outside; repeating it changes nothing more. */
+export const REMOTE_OVERWRITE = hints(false, true, true, true);
+/** Deletes or replaces something outside, and repeating it does it again (a merge, a force push). */
+export const REMOTE_DESTRUCTIVE = hints(false, true, false, true);

@@ -9,9 +9,9 @@
 import { z } from "zod";
 import { notFoundError, validationError } from "../../core/errors.js";
 import { type GithubDeps, missingCredentials } from "../../github/client.js";
-import { defineToolset, type ToolAnnotations } from "../../mcp/tool.js";
+import { defineToolset, LOCAL_WRITE, REMOTE_READ } from "../../mcp/tool.js";
 import { downloadJobLog, FAILED, jobView, runJobs, runView } from "../github/actions.js";
-import { type GhCtx, gh, ghTool, owner, RO, repo, sleep } from "../github/common.js";
+import { type GhCtx, gh, ghTool, owner, repo, sleep } from "../github/common.js";
 import { CATEGORIES, classifyLog, type Diagnosis } from "./classify.js";
 
 type Obj = Record<string, unknown>;
@@ -75,7 +75,7 @@ export const diagnoseCiRun = ghTool({
       .describe("Jobs cancelled (usually by fail-fast after another failure)."),
     more_jobs: z.number().int().optional().describe("Failed jobs beyond the first 20, not diagnosed."),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const { request } = gh(ctx);
     const o = input.owner;
@@ -223,7 +223,7 @@ export const recordCiFixAttempt = ghTool({
       .describe("The commit that carries the fix."),
   }),
   output: z.object({ recorded: z.number().int(), attempts: z.record(z.number().int()) }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  annotations: LOCAL_WRITE,
   async handler(input, ctx) {
     const attempt: FixAttempt = {
       at: new Date().toISOString(),
@@ -250,8 +250,6 @@ export const recordCiFixAttempt = ghTool({
   },
 });
 
-const WAIT: ToolAnnotations = RO;
-
 export const waitForCiRun = ghTool({
   name: "wait_for_ci_run",
   title: "Wait for a CI run to finish",
@@ -264,7 +262,7 @@ export const waitForCiRun = ghTool({
     timeout_s: z.number().int().min(1).max(3600).default(600).describe("Give up waiting after this long."),
     poll_s: z.number().min(1).max(300).default(10).describe("Seconds between polls."),
   }),
-  annotations: WAIT,
+  annotations: REMOTE_READ,
   timeoutMs: 3_700_000,
   async handler(input, ctx) {
     const { request } = gh(ctx);

@@ -5,7 +5,7 @@
 import { relative } from "node:path";
 import { z } from "zod";
 import { notFoundError, validationError } from "../../core/errors.js";
-import { defineToolset, READ_ONLY, toolFor } from "../../mcp/tool.js";
+import { defineToolset, LOCAL_UPDATE, READ_ONLY, toolFor } from "../../mcp/tool.js";
 import { type CodeService, createCodeService } from "./service.js";
 
 const tool = toolFor<CodeService>();
@@ -48,7 +48,7 @@ export const indexRepositoryTool = tool({
         "Vectors for semantic search: the configured embedder (REPOWRIGHT_EMBEDDER), the offline LSI model, or none.",
       ),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: LOCAL_UPDATE,
   timeoutMs: 3_600_000,
   async handler(input, ctx) {
     const service = ctx.deps;

@@ -9,7 +9,15 @@ import { z } from "zod";
 import { type Config, missingSettings } from "../../core/config.js";
 import { type ErrorType, httpError, retryAfterSeconds, ToolError } from "../../core/errors.js";
 import { type Breaker, createBreaker } from "../../core/resilience.js";
-import { defineToolset, REMOTE_READ, REMOTE_WRITE, type ToolContext, toolFor } from "../../mcp/tool.js";
+import {
+  defineToolset,
+  REMOTE_DESTRUCTIVE,
+  REMOTE_OVERWRITE,
+  REMOTE_READ,
+  REMOTE_WRITE,
+  type ToolContext,
+  toolFor,
+} from "../../mcp/tool.js";
 
 const tool = toolFor<FrappeDeps>();
 
@@ -192,7 +200,7 @@ export const frappeUpdateDoc = tool({
   title: "Update a Frappe document",
   description: "Change some fields of a document; the others stay as they are.",
   input: z.object({ doctype, name: docName, changes: z.record(z.unknown()).describe("Fields to set.") }),
-  annotations: { ...REMOTE_WRITE, destructiveHint: true, idempotentHint: true },
+  annotations: REMOTE_OVERWRITE,
   async handler(input, ctx) {
     if (Object.keys(input.changes).length === 0) {
       throw new ToolError("validation", "nothing to change: give at least one field in changes");
@@ -209,7 +217,7 @@ export const frappeDeleteDoc = tool({
   title: "Delete a Frappe document",
   description: "Delete a document (the site refuses when other documents link to it, or for submitted ones).",
   input: z.object({ doctype, name: docName }),
-  annotations: { ...REMOTE_WRITE, destructiveHint: true, idempotentHint: true },
+  annotations: REMOTE_OVERWRITE,
   async handler(input, ctx) {
     await api(ctx, "DELETE", resource(input.doctype, input.name));
     return { doctype: input.doctype, name: input.name, deleted: true };
@@ -229,7 +237,7 @@ export const frappeCallMethod = tool({
     args: z.record(z.unknown()).default({}).describe("Arguments."),
     http_method: z.enum(["GET", "POST"]).default("POST").describe("GET for read-only methods."),
   }),
-  annotations: { ...REMOTE_WRITE, destructiveHint: true },
+  annotations: REMOTE_DESTRUCTIVE,
   async handler(input, ctx) {
     const path = `api/method/${input.method}`;
     const res =

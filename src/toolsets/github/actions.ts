@@ -1,20 +1,9 @@
 /** GitHub Actions: workflows, runs, jobs, job logs (redirect-to-download, tail), re-runs, cancel, dispatch. */
+
 import { z } from "zod";
 import { ToolError, validationError } from "../../core/errors.js";
-import {
-  compact,
-  type GhCtx,
-  gh,
-  ghTool,
-  nextPage,
-  owner,
-  page,
-  perPage,
-  RO,
-  repo,
-  tail,
-  WRITE,
-} from "./common.js";
+import { REMOTE_OVERWRITE, REMOTE_READ, REMOTE_WRITE } from "../../mcp/tool.js";
+import { compact, type GhCtx, gh, ghTool, nextPage, owner, page, perPage, repo, tail } from "./common.js";
 
 type Obj = Record<string, unknown>;
 const runId = z.number().int().min(1).describe("Workflow run id.");
@@ -60,7 +49,7 @@ export const listWorkflows = ghTool({
   title: "List workflows",
   description: "The repository's Actions workflows: id, name, file path, state.",
   input: z.object({ owner, repo, page, per_page: perPage(30) }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/actions/workflows", input);
     return {
@@ -109,7 +98,7 @@ export const listWorkflowRuns = ghTool({
     page,
     per_page: perPage(20),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const { workflow_id, ...q } = input;
     const res =
@@ -133,7 +122,7 @@ export const getWorkflowRun = ghTool({
   title: "Get a workflow run",
   description: "One workflow run: status, conclusion, branch, sha, attempt, actor, timestamps.",
   input: z.object({ owner, repo, run_id: runId }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", input);
     return runView(res.data as unknown as Obj);
@@ -156,7 +145,7 @@ export const listWorkflowJobs = ghTool({
     page,
     per_page: perPage(30),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", input);
     return {
@@ -246,7 +235,7 @@ export const getJobLogs = ghTool({
       .default(10)
       .describe("With run_id: most job logs returned; the others are listed by id."),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     if ((input.job_id === undefined) === (input.run_id === undefined)) {
       throw validationError("give exactly one of job_id or run_id");
@@ -307,7 +296,7 @@ export const rerunWorkflowRun = ghTool({
   title: "Re-run a workflow run",
   description: "Re-run every job of a completed workflow run (a new attempt).",
   input: z.object({ owner, repo, run_id: runId }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     await gh(ctx).request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun", input);
     return { run_id: input.run_id, rerun: "all jobs" };
@@ -319,7 +308,7 @@ export const rerunFailedJobs = ghTool({
   title: "Re-run failed jobs",
   description: "Re-run only the failed jobs (and their dependents) of a completed workflow run.",
   input: z.object({ owner, repo, run_id: runId }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     await gh(ctx).request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs", input);
     return { run_id: input.run_id, rerun: "failed jobs" };
@@ -331,7 +320,7 @@ export const cancelWorkflowRun = ghTool({
   title: "Cancel a workflow run",
   description: "Cancel a queued or running workflow run.",
   input: z.object({ owner, repo, run_id: runId }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  annotations: REMOTE_OVERWRITE,
   async handler(input, ctx) {
     await gh(ctx).request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", input);
     return { run_id: input.run_id, cancelled: true };
@@ -351,7 +340,7 @@ export const runWorkflow = ghTool({
     ref: z.string().min(1).describe("Branch or tag to run on."),
     inputs: z.record(z.string()).default({}).describe("Workflow inputs (strings)."),
   }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     await gh(ctx).request("POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", input);
     return {

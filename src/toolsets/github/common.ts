@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { GithubDeps } from "../../github/client.js";
-import { defineTool, type Tool, type ToolAnnotations, type ToolContext } from "../../mcp/tool.js";
+import { defineTool, type Tool, type ToolContext } from "../../mcp/tool.js";
 
 export type GhCtx = ToolContext<GithubDeps>;
 
@@ -14,26 +14,6 @@ export const repo = z.string().min(1).max(100).describe("Repository name.");
 export const page = z.number().int().min(1).max(10_000).default(1).describe("Page number (1-based).");
 export const perPage = (d = 30) =>
   z.number().int().min(1).max(100).default(d).describe(`Items per page (1-100, default ${d}).`);
-
-export const RO: ToolAnnotations = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-};
-export const WRITE: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: false,
-  openWorldHint: true,
-};
-export const WRITE_IDEMPOTENT: ToolAnnotations = { ...WRITE, idempotentHint: true };
-export const DESTRUCTIVE: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: true,
-  idempotentHint: false,
-  openWorldHint: true,
-};
 
 /** The Octokit of this host, with the call's abort signal on every request. */
 export function gh(ctx: GhCtx) {

@@ -9,8 +9,10 @@
  * every issue carries the label `goal:<id>`, and the issues with that label are read first, so a task
  * whose link was never saved finds its issue by the marker instead of getting a second one.
  */
+
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
+import { REMOTE_UPDATE } from "../../mcp/tool.js";
 import type { Task } from "../goals/model.js";
 import { checkGoalId } from "../goals/model.js";
 import {
@@ -25,7 +27,7 @@ import {
   taskIssueText,
 } from "../goals/publish.js";
 import { loadGoal } from "../goals/repo.js";
-import { type GhCtx, gh, ghTool, owner, repo, WRITE_IDEMPOTENT } from "./common.js";
+import { type GhCtx, gh, ghTool, owner, repo } from "./common.js";
 
 type Obj = Record<string, unknown>;
 
@@ -126,7 +128,7 @@ export const syncGoalIssues = ghTool({
     ...publishInput,
   }),
   output: syncOut,
-  annotations: WRITE_IDEMPOTENT,
+  annotations: REMOTE_UPDATE,
   timeoutMs: 15 * 60_000,
   async handler(input, ctx) {
     const goalId = checkGoalId(input.goal_id);

@@ -1,21 +1,8 @@
 /** Issues: list, get (with comments), search, create, update, comments, labels. */
 import { z } from "zod";
 import type { GithubDeps } from "../../github/client.js";
-import type { Tool } from "../../mcp/tool.js";
-import {
-  commentView,
-  gh,
-  ghTool,
-  issueView,
-  nextPage,
-  owner,
-  page,
-  perPage,
-  RO,
-  repo,
-  WRITE,
-  WRITE_IDEMPOTENT,
-} from "./common.js";
+import { REMOTE_OVERWRITE, REMOTE_READ, REMOTE_UPDATE, REMOTE_WRITE, type Tool } from "../../mcp/tool.js";
+import { commentView, gh, ghTool, issueView, nextPage, owner, page, perPage, repo } from "./common.js";
 
 type Obj = Record<string, unknown>;
 
@@ -44,7 +31,7 @@ export const listIssues = ghTool({
     page,
     per_page: perPage(30),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/issues", {
       owner: input.owner,
@@ -88,7 +75,7 @@ export const getIssue = ghTool({
     comments_per_page: perPage(30).describe("Comments per page (1-100, default 30)."),
     body_max_chars: bodyMax,
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const { request } = gh(ctx);
     const ref = { owner: input.owner, repo: input.repo };
@@ -126,7 +113,7 @@ export const listIssueComments = ghTool({
     per_page: perPage(30),
     body_max_chars: bodyMax,
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
       owner: input.owner,
@@ -167,7 +154,7 @@ export const searchIssues = ghTool({
     page,
     per_page: perPage(30),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const parts = [input.query];
     if (input.owner && input.repo) parts.push(`repo:${input.owner}/${input.repo}`);
@@ -210,7 +197,7 @@ export const createIssue = ghTool({
     assignees: z.array(z.string()).optional().describe("Logins to assign."),
     milestone: z.number().int().optional().describe("Milestone number."),
   }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     const res = await gh(ctx).request("POST /repos/{owner}/{repo}/issues", {
       owner: input.owner,
@@ -245,7 +232,7 @@ export const updateIssue = ghTool({
     assignees: z.array(z.string()).optional().describe("Replace all assignees with these."),
     milestone: z.number().int().nullable().optional().describe("Milestone number, or null to clear it."),
   }),
-  annotations: { ...WRITE, destructiveHint: true, idempotentHint: true },
+  annotations: REMOTE_OVERWRITE,
   async handler(input, ctx) {
     const { owner: o, repo: r, issue_number, ...changes } = input as Obj;
     const body: Obj = {};
@@ -270,7 +257,7 @@ export const addIssueComment = ghTool({
     issue_number: z.number().int().min(1).describe("Issue or pull request number."),
     body: z.string().min(1).max(65536).describe("Comment text (Markdown)."),
   }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     const res = await gh(ctx).request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
       owner: input.owner,
@@ -293,7 +280,7 @@ export const addLabels = ghTool({
     issue_number: z.number().int().min(1).describe("Issue or pull request number."),
     labels: z.array(z.string().min(1)).min(1).max(100).describe("Label names to add."),
   }),
-  annotations: WRITE_IDEMPOTENT,
+  annotations: REMOTE_UPDATE,
   async handler(input, ctx) {
     const res = await gh(ctx).request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", {
       owner: input.owner,
@@ -315,7 +302,7 @@ export const removeLabel = ghTool({
     issue_number: z.number().int().min(1).describe("Issue or pull request number."),
     label: z.string().min(1).describe("Label name to remove."),
   }),
-  annotations: { ...WRITE, idempotentHint: true },
+  annotations: REMOTE_UPDATE,
   async handler(input, ctx) {
     const res = await gh(ctx).request("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", {
       owner: input.owner,

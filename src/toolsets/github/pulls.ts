@@ -1,8 +1,15 @@
 /** Pull requests: list, get (mergeability + checks summary), files, diff, create, update, merge, reviews. */
+
 import { z } from "zod";
 import {
+  REMOTE_DESTRUCTIVE,
+  REMOTE_OVERWRITE,
+  REMOTE_READ,
+  REMOTE_UPDATE,
+  REMOTE_WRITE,
+} from "../../mcp/tool.js";
+import {
   compact,
-  DESTRUCTIVE,
   fileView,
   gh,
   ghTool,
@@ -11,11 +18,8 @@ import {
   page,
   perPage,
   pullView,
-  RO,
   repo,
   sleep,
-  WRITE,
-  WRITE_IDEMPOTENT,
 } from "./common.js";
 
 type Obj = Record<string, unknown>;
@@ -47,7 +51,7 @@ export const listPullRequests = ghTool({
     page,
     per_page: perPage(30),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const head = input.head && !input.head.includes(":") ? `${input.owner}:${input.head}` : input.head;
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/pulls", { ...input, head });
@@ -139,7 +143,7 @@ export const getPullRequest = ghTool({
       .describe("Also summarise the check runs and commit statuses of the head commit."),
     body_max_chars: bodyMax,
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const read = async () =>
       (
@@ -195,7 +199,7 @@ export const getPullRequestFiles = ghTool({
     page,
     per_page: perPage(30),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
       owner: input.owner,
@@ -230,7 +234,7 @@ export const getPullRequestDiff = ghTool({
     offset: z.number().int().min(0).default(0).describe("Character offset to start from."),
     max_chars: z.number().int().min(1).max(5_000_000).default(100_000).describe("Most characters returned."),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
       owner: input.owner,
@@ -261,7 +265,7 @@ export const createPullRequest = ghTool({
     draft: z.boolean().default(false).describe("Open as a draft."),
     maintainer_can_modify: z.boolean().default(true).describe("Let maintainers push to the head branch."),
   }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     const res = await gh(ctx).request("POST /repos/{owner}/{repo}/pulls", input);
     const { body: _b, ...view } = pullView(res.data as unknown as Obj, 0, "");
@@ -285,7 +289,7 @@ export const updatePullRequest = ghTool({
     maintainer_can_modify: z.boolean().optional().describe("Let maintainers push to the head branch."),
     draft: z.boolean().optional().describe("true = convert to draft, false = mark ready for review."),
   }),
-  annotations: { ...WRITE, destructiveHint: true, idempotentHint: true },
+  annotations: REMOTE_OVERWRITE,
   async handler(input, ctx) {
     const { request, octokit } = gh(ctx);
     const { owner: o, repo: r, pull_number, draft, ...changes } = input;
@@ -337,7 +341,7 @@ export const mergePullRequest = ghTool({
     sha: z.string().describe("The merge (or squash / last rebased) commit on the base branch."),
     message: z.string().describe("GitHub's message."),
   }),
-  annotations: { ...DESTRUCTIVE, idempotentHint: false },
+  annotations: REMOTE_DESTRUCTIVE,
   async handler(input, ctx) {
     const res = await gh(ctx).request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge", input);
     return { merged: res.data.merged, sha: res.data.sha, message: res.data.message };
@@ -350,7 +354,7 @@ export const listPullRequestReviews = ghTool({
   description:
     "The reviews of a pull request: reviewer, state (APPROVED, CHANGES_REQUESTED, COMMENTED), body, commit.",
   input: z.object({ owner, repo, pull_number: pullNumber, page, per_page: perPage(30) }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", input);
     return {
@@ -402,7 +406,7 @@ export const createPullRequestReview = ghTool({
       .default([])
       .describe("Line comments."),
   }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     const res = await gh(ctx).request("POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews", {
       owner: input.owner,
@@ -433,7 +437,7 @@ export const requestReviewers = ghTool({
     reviewers: z.array(z.string().min(1)).max(15).default([]).describe("Logins."),
     team_reviewers: z.array(z.string().min(1)).max(15).default([]).describe("Team slugs."),
   }),
-  annotations: WRITE_IDEMPOTENT,
+  annotations: REMOTE_UPDATE,
   async handler(input, ctx) {
     const res = await gh(ctx).request(
       "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
@@ -461,7 +465,7 @@ export const updatePullRequestBranch = ghTool({
       .optional()
       .describe("Fail unless the head is still at this sha."),
   }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     const res = await gh(ctx).request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch", input);
     return { message: res.data.message, url: res.data.url };

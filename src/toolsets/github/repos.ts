@@ -2,24 +2,12 @@
  * Repositories: metadata, branches, contents, commits, compare, file writes, and push_files: many files
  * and deletions as ONE commit through the git data API (tree -> commit -> ref update), never forced.
  */
+
 import { z } from "zod";
 import { conflictError, ToolError, validationError } from "../../core/errors.js";
 import { contentsUri } from "../../github/uris.js";
-import {
-  commitView,
-  compact,
-  DESTRUCTIVE,
-  fileView,
-  gh,
-  ghTool,
-  nextPage,
-  owner,
-  page,
-  perPage,
-  RO,
-  repo,
-  WRITE,
-} from "./common.js";
+import { REMOTE_DESTRUCTIVE, REMOTE_READ, REMOTE_WRITE } from "../../mcp/tool.js";
+import { commitView, compact, fileView, gh, ghTool, nextPage, owner, page, perPage, repo } from "./common.js";
 
 type Obj = Record<string, unknown>;
 
@@ -44,7 +32,7 @@ export const getRepository = ghTool({
   title: "Get a repository",
   description: "Repository facts: description, default branch, visibility, topics, language, counts, url.",
   input: z.object({ owner, repo }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const r = (await gh(ctx).request("GET /repos/{owner}/{repo}", { owner: input.owner, repo: input.repo }))
       .data as Obj;
@@ -71,7 +59,7 @@ export const listBranches = ghTool({
   title: "List branches",
   description: "List a repository's branches with their head commit sha.",
   input: z.object({ owner, repo, page, per_page: perPage(30) }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/branches", {
       owner: input.owner,
@@ -117,7 +105,7 @@ export const createBranch = ghTool({
     branch: z.string().describe("The new branch."),
     sha: z.string().describe("Commit it points at."),
   }),
-  annotations: WRITE,
+  annotations: REMOTE_WRITE,
   async handler(input, ctx) {
     const sha = await shaOf(ctx, input.owner, input.repo, input.from_ref ?? "HEAD");
     const res = await gh(ctx).request("POST /repos/{owner}/{repo}/git/refs", {
@@ -154,7 +142,7 @@ export const getFileContents = ghTool({
       .default(50_000)
       .describe("Most characters returned (of the text, or of the base64 of a binary file)."),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const path = input.path.replace(/^\/+|\/+$/g, "");
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/contents/{path}", {
@@ -245,7 +233,7 @@ export const listCommits = ghTool({
     page,
     per_page: perPage(30),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const { owner: o, repo: r, ...q } = input;
     const res = await gh(ctx).request("GET /repos/{owner}/{repo}/commits", { owner: o, repo: r, ...q });
@@ -268,7 +256,7 @@ export const getCommit = ghTool({
     sha: z.string().min(1).max(255).describe("Commit sha, branch or tag."),
     patch_max_chars: patchMax,
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const c = (
       await gh(ctx).request("GET /repos/{owner}/{repo}/commits/{ref}", {
@@ -301,7 +289,7 @@ export const compareRefs = ghTool({
     head: z.string().min(1).describe("Head branch, tag or sha."),
     patch_max_chars: patchMax,
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const d = (
       await gh(ctx).request("GET /repos/{owner}/{repo}/compare/{basehead}", {
@@ -348,7 +336,7 @@ export const createOrUpdateFile = ghTool({
       .optional()
       .describe("Blob sha of the file being replaced (required for updates)."),
   }),
-  annotations: { ...DESTRUCTIVE, idempotentHint: false },
+  annotations: REMOTE_DESTRUCTIVE,
   async handler(input, ctx) {
     const res = await gh(ctx).request("PUT /repos/{owner}/{repo}/contents/{path}", {
       owner: input.owner,
@@ -385,7 +373,7 @@ export const deleteFile = ghTool({
       .optional()
       .describe("Blob sha of the file (default: its current sha on the branch)."),
   }),
-  annotations: DESTRUCTIVE,
+  annotations: REMOTE_DESTRUCTIVE,
   async handler(input, ctx) {
     const { request } = gh(ctx);
     let sha = input.sha;
@@ -459,7 +447,7 @@ export const pushFiles = ghTool({
     files_deleted: z.number().int().describe("Files deleted."),
     url: z.string().describe("Commit URL."),
   }),
-  annotations: { ...WRITE, destructiveHint: true },
+  annotations: REMOTE_DESTRUCTIVE,
   async handler(input, ctx) {
     if (input.files.length + input.deletions.length === 0)
       throw validationError("nothing to push: give files and/or deletions");
@@ -569,7 +557,7 @@ export const searchCode = ghTool({
     page,
     per_page: perPage(30),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await gh(ctx).request("GET /search/code", {
       q: input.query,
@@ -603,7 +591,7 @@ export const searchRepositories = ghTool({
     page,
     per_page: perPage(30),
   }),
-  annotations: RO,
+  annotations: REMOTE_READ,
   async handler(input, ctx) {
     const res = await gh(ctx).request("GET /search/repositories", {
       q: input.query,

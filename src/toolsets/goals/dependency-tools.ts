@@ -1,11 +1,11 @@
 /** Tools over dependencies: add (refusing cycles), remove, validate. */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import { defineTool } from "../../mcp/tool.js";
+import { defineTool, LOCAL_UPDATE, READ_ONLY } from "../../mcp/tool.js";
 import { findCycle, readyIds, validateDependencies } from "./graph.js";
 import type { Task } from "./model.js";
 import { checkVersion, goalOfTask, loadGoal, requireTask, transact } from "./repo.js";
-import { becameReady, becameReadyOut, cycleError, now, READ, UPDATE } from "./shared.js";
+import { becameReady, becameReadyOut, cycleError, now } from "./shared.js";
 import { expectedVersionIn, goalIdIn, taskIdIn } from "./views.js";
 
 // --------------------------------------------------------------------------------------- dependencies
@@ -28,7 +28,7 @@ export const addDependency = defineTool({
     expected_version: expectedVersionIn,
   }),
   output: depOut,
-  annotations: UPDATE,
+  annotations: LOCAL_UPDATE,
   async handler(input, ctx) {
     if (input.task_id === input.depends_on)
       throw cycleError([input.task_id, input.task_id], "this dependency");
@@ -93,7 +93,7 @@ export const removeDependency = defineTool({
     expected_version: expectedVersionIn,
   }),
   output: depOut.extend({ became_ready: becameReadyOut }),
-  annotations: UPDATE,
+  annotations: LOCAL_UPDATE,
   async handler(input, ctx) {
     const goalId = await goalOfTask(ctx.store, input.task_id);
     const result = await transact(ctx.store, async (tx) => {
@@ -151,7 +151,7 @@ export const validateDependenciesTool = defineTool({
     self: z.array(z.string()).describe("Tasks that depend on themselves."),
     cycles: z.array(z.array(z.string())).describe("Cycles as paths [A, B, ..., A]."),
   }),
-  annotations: READ,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const st = await loadGoal(ctx.store, input.goal_id);
     return { goal_id: input.goal_id, ...validateDependencies(st.tasks) };

@@ -1,10 +1,10 @@
 /** Tools over goals: create, get, list, update, delete. */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import { defineTool } from "../../mcp/tool.js";
+import { defineTool, LOCAL_OVERWRITE, LOCAL_UPDATE, LOCAL_WRITE, READ_ONLY } from "../../mcp/tool.js";
 import { formatGoalId, type Goal, percentDone } from "./model.js";
 import { allocateIds, checkVersion, listGoals, transact } from "./repo.js";
-import { now, progressOf, READ, UPDATE, WRITE } from "./shared.js";
+import { now, progressOf } from "./shared.js";
 import {
   cursorIn,
   decodeCursor,
@@ -36,7 +36,7 @@ export const createGoal = defineTool({
     tags: tagsIn.default([]),
   }),
   output: z.object({ goal: goalOut }),
-  annotations: WRITE,
+  annotations: LOCAL_WRITE,
   async handler(input, ctx) {
     const result = await transact(ctx.store, async (tx) => {
       // Inside the transaction: a retried attempt takes a fresh id rather than colliding again.
@@ -74,7 +74,7 @@ export const getGoal = defineTool({
     tasks: z.array(taskOut).optional().describe("Tasks by id."),
     tasks_truncated: z.boolean().optional().describe("True when the goal has more tasks than task_limit."),
   }),
-  annotations: READ,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const { state, stats } = await progressOf(ctx.store, input.goal_id);
     const out: Record<string, unknown> = {
@@ -116,7 +116,7 @@ export const listGoalsTool = defineTool({
     ),
     next_cursor: z.string().nullable().describe("Cursor of the next page; null at the end."),
   }),
-  annotations: READ,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const after = decodeCursor(input.cursor);
     const all = (await listGoals(ctx.store))
@@ -156,7 +156,7 @@ export const updateGoal = defineTool({
     expected_version: expectedVersionIn,
   }),
   output: z.object({ goal: goalOut }),
-  annotations: UPDATE,
+  annotations: LOCAL_UPDATE,
   async handler(input, ctx) {
     const result = await transact(ctx.store, async (tx) => {
       const st = await tx.load(input.goal_id);
@@ -200,7 +200,7 @@ export const deleteGoal = defineTool({
     deleted: z.boolean().describe("Always true on success."),
     tasks_deleted: z.number().int().describe("Tasks deleted with it."),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: LOCAL_OVERWRITE,
   async handler(input, ctx) {
     const count = await transact(ctx.store, async (tx) => {
       const st = await tx.load(input.goal_id);

@@ -1,10 +1,10 @@
 /** Tools that read the graph: execution plan, next tasks, progress, export. */
 import { z } from "zod";
-import { defineTool } from "../../mcp/tool.js";
+import { defineTool, READ_ONLY } from "../../mcp/tool.js";
 import { buildGraph, layer, longestPath, nextTasks, planPhases, readyMask } from "./graph.js";
 import type { Goal, Task, TaskStatus } from "./model.js";
 import { loadGoal } from "./repo.js";
-import { progressOf, READ } from "./shared.js";
+import { progressOf } from "./shared.js";
 import {
   goalIdIn,
   goalStatusIn,
@@ -73,7 +73,7 @@ export const generateExecutionPlan = defineTool({
       )
       .describe("Tasks left out of the phases."),
   }),
-  annotations: READ,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const st = await loadGoal(ctx.store, input.goal_id);
     const plan = planPhases(st.tasks, { includeDone: input.include_done });
@@ -122,7 +122,7 @@ export const getNextTasks = defineTool({
     unit: z.enum(["estimate", "tasks"]).describe("Unit of downstream."),
     in_progress: z.array(taskRefOut).describe("Tasks in progress."),
   }),
-  annotations: READ,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const st = await loadGoal(ctx.store, input.goal_id);
     const next = nextTasks(st.tasks, input.limit);
@@ -165,7 +165,7 @@ export const goalProgress = defineTool({
       })
       .describe("What still decides the finish."),
   }),
-  annotations: READ,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const { state: st, stats } = await progressOf(ctx.store, input.goal_id);
     const graph = buildGraph(st.tasks);
@@ -220,7 +220,7 @@ export const exportGoal = defineTool({
     goal_id: goalIdIn,
     format: z.enum(["mermaid", "json"]).default("mermaid").describe("mermaid or json."),
   }),
-  annotations: READ,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const st = await loadGoal(ctx.store, input.goal_id);
     if (input.format === "mermaid") {

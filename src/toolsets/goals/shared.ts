@@ -1,7 +1,6 @@
 /** Pieces shared by the goals tools: limits, annotations, and the helpers that report a change. */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import { READ_ONLY, type ToolAnnotations } from "../../mcp/tool.js";
 import type { Store } from "../../store/types.js";
 import { readyIds } from "./graph.js";
 import { byTaskNumber, computeStats, percentDone, type Task } from "./model.js";
@@ -11,20 +10,6 @@ import { taskRefOut } from "./views.js";
 /** A goal is read whole for every write; this keeps one write (and one delete batch) bounded. */
 export const MAX_TASKS_PER_GOAL = 40_000;
 export const MAX_BATCH = 500;
-
-export const READ: ToolAnnotations = READ_ONLY;
-export const WRITE: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: false,
-  openWorldHint: false,
-};
-export const UPDATE: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-};
 
 export const now = () => new Date().toISOString();
 

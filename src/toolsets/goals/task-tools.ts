@@ -1,7 +1,7 @@
 /** Tools over tasks: create a batch, get, list, update one, update many all-or-nothing. */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import { defineTool } from "../../mcp/tool.js";
+import { defineTool, LOCAL_UPDATE, LOCAL_WRITE, READ_ONLY } from "../../mcp/tool.js";
 import { buildGraph, findCycle, readyIds, readyMask } from "./graph.js";
 import {
   byTaskNumber,
@@ -33,9 +33,6 @@ import {
   MAX_BATCH,
   MAX_TASKS_PER_GOAL,
   now,
-  READ,
-  UPDATE,
-  WRITE,
 } from "./shared.js";
 import {
   cursorIn,
@@ -105,7 +102,7 @@ export const createTasks = defineTool({
     ),
     ready: z.array(z.string()).describe("New tasks that can start now."),
   }),
-  annotations: WRITE,
+  annotations: LOCAL_WRITE,
   async handler(input, ctx) {
     const specs = input.tasks;
     const refs = new Map<string, number>();
@@ -200,7 +197,7 @@ export const getTask = defineTool({
     waiting_on: z.array(taskRefOut).describe("Dependencies not done yet."),
     dependents: z.array(z.string()).describe("Tasks that depend on this one."),
   }),
-  annotations: READ,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     const goalId = await goalOfTask(ctx.store, input.task_id);
     const st = await loadGoal(ctx.store, goalId);
@@ -235,7 +232,7 @@ export const listTasks = defineTool({
     total: z.number().int().describe("Tasks matching the filters, over all pages."),
     next_cursor: z.string().nullable().describe("Cursor of the next page; null at the end."),
   }),
-  annotations: READ,
+  annotations: READ_ONLY,
   async handler(input, ctx) {
     let rows: { task: Task; version: number }[];
     if (input.goal_id) {
@@ -355,7 +352,7 @@ export const updateTask = defineTool({
     became_ready: becameReadyOut,
     goal: goalSummaryOut,
   }),
-  annotations: UPDATE,
+  annotations: LOCAL_UPDATE,
   async handler(input, ctx) {
     const goalId = await goalOfTask(ctx.store, input.task_id);
     const result = await transact(ctx.store, async (tx) => {
@@ -397,7 +394,7 @@ export const batchUpdateTasks = defineTool({
     ),
     became_ready: becameReadyOut,
   }),
-  annotations: UPDATE,
+  annotations: LOCAL_UPDATE,
   async handler(input, ctx) {
     const seen = new Set<string>();
     for (const u of input.updates) {

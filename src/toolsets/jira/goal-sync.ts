@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import { type ToolAnnotations, type ToolContext, toolFor } from "../../mcp/tool.js";
+import { REMOTE_UPDATE, type ToolContext, toolFor } from "../../mcp/tool.js";
 import type { Task } from "../goals/model.js";
 import { checkGoalId } from "../goals/model.js";
 import {
@@ -68,13 +68,6 @@ function seen(i: Obj, site: string): JiraSeen {
 
 const FIELDS = ["summary", "description", "status", "labels", "issuelinks"];
 
-const SYNC: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-};
-
 const syncOut = publishOutput(
   { project: z.string() },
   { key: z.string().describe("Jira issue key."), url: z.string().describe("Issue URL.") },
@@ -98,7 +91,7 @@ export const syncGoalJira = tool({
     ...publishInput,
   }),
   output: syncOut,
-  annotations: SYNC,
+  annotations: REMOTE_UPDATE,
   timeoutMs: 15 * 60_000,
   async handler(input, ctx) {
     const c = ctx;

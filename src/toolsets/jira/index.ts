@@ -5,7 +5,14 @@
  */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import { defineToolset, REMOTE_READ, REMOTE_WRITE, type ToolAnnotations, toolFor } from "../../mcp/tool.js";
+import {
+  defineToolset,
+  REMOTE_OVERWRITE,
+  REMOTE_READ,
+  REMOTE_UPDATE,
+  REMOTE_WRITE,
+  toolFor,
+} from "../../mcp/tool.js";
 import { adfText, textToAdf } from "./adf.js";
 import { createJiraDeps, type JiraDeps, jira, missingJiraCredentials } from "./client.js";
 import { syncGoalJira } from "./goal-sync.js";
@@ -13,8 +20,6 @@ import { syncGoalJira } from "./goal-sync.js";
 const tool = toolFor<JiraDeps>();
 
 type Obj = Record<string, unknown>;
-
-const UPDATE: ToolAnnotations = { ...REMOTE_WRITE, idempotentHint: true };
 
 const issueKey = z
   .string()
@@ -148,7 +153,7 @@ export const jiraUpdateIssue = tool({
     labels: z.array(z.string().regex(/^\S+$/)).max(20).optional().describe("Replace all labels with these."),
     priority: z.string().optional().describe("New priority name."),
   }),
-  annotations: { ...UPDATE, destructiveHint: true },
+  annotations: REMOTE_OVERWRITE,
   async handler(input, ctx) {
     const fields: Obj = {};
     if (input.summary !== undefined) fields["summary"] = input.summary;
@@ -182,7 +187,7 @@ export const jiraTransitionIssue = tool({
   description:
     "Move a Jira issue to another status (e.g. 'In Progress', 'Done') by the name of the status or of the transition; an impossible move lists the ones available.",
   input: z.object({ key: issueKey, to: z.string().min(1).describe("Target status or transition name.") }),
-  annotations: UPDATE,
+  annotations: REMOTE_UPDATE,
   async handler(input, ctx) {
     const c = ctx;
     const res = (await jira(c, (j) => j.issues.getTransitions({ issueIdOrKey: input.key }))) as unknown as {
@@ -211,7 +216,7 @@ export const jiraLinkIssues = tool({
     to: issueKey.describe("The blocked (or second) issue."),
     type: z.enum(["Blocks", "Relates"]).default("Blocks").describe("Link type."),
   }),
-  annotations: UPDATE,
+  annotations: REMOTE_UPDATE,
   async handler(input, ctx) {
     await jira(ctx, (j) =>
       j.issueLinks.linkIssues({

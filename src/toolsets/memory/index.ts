@@ -8,7 +8,15 @@
 import { z } from "zod";
 import type { Config } from "../../core/config.js";
 import { validationError } from "../../core/errors.js";
-import { defineTool, defineToolset, READ_ONLY, type Tool } from "../../mcp/tool.js";
+import {
+  defineTool,
+  defineToolset,
+  LOCAL_OVERWRITE,
+  LOCAL_UPDATE,
+  LOCAL_WRITE,
+  READ_ONLY,
+  type Tool,
+} from "../../mcp/tool.js";
 
 const ns = z
   .string()
@@ -25,13 +33,6 @@ const ttl = z
   .max(10 * 365 * 24 * 3600)
   .describe("Time to live in seconds; omit for no expiry.");
 const jsonValue = z.unknown().describe("Any JSON value.");
-
-const RW = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-} as const;
 
 function encode(value: unknown, limits: Config["memory"], where = "value"): string {
   if (value === undefined)
@@ -82,7 +83,7 @@ export const cacheSet = defineTool({
     only_if_absent: z.boolean().default(false).describe("Write only when the key does not exist yet."),
   }),
   output: z.object({ key: z.string(), written: z.boolean() }),
-  annotations: RW,
+  annotations: LOCAL_UPDATE,
   async handler(input, ctx) {
     const text = encode(input.value, ctx.config.memory);
     const written = await ctx.store.set(input.namespace, input.key, text, {
@@ -115,7 +116,7 @@ export const cacheDelete = defineTool({
     keys: z.array(key).min(1).describe("Keys to delete."),
   }),
   output: z.object({ deleted: z.number().int() }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: LOCAL_OVERWRITE,
   async handler(input, ctx) {
     checkBulk(input.keys.length, ctx.config.memory);
     return { deleted: await ctx.store.del(input.namespace, input.keys) };
@@ -171,7 +172,7 @@ export const cacheExpire = defineTool({
     ttl_seconds: ttl.nullable().describe("New time to live in seconds, or null to remove the expiry."),
   }),
   output: z.object({ key: z.string(), updated: z.boolean() }),
-  annotations: RW,
+  annotations: LOCAL_UPDATE,
   async handler(input, ctx) {
     const updated = await ctx.store.expire(
       input.namespace,
@@ -239,7 +240,7 @@ export const cacheMset = defineTool({
       .describe("Entries to write."),
   }),
   output: z.object({ written: z.number().int() }),
-  annotations: RW,
+  annotations: LOCAL_UPDATE,
   async handler(input, ctx) {
     checkBulk(input.entries.length, ctx.config.memory);
     const entries = input.entries.map((e, i) => ({
@@ -269,7 +270,7 @@ export const cacheIncr = defineTool({
       .describe("Amount to add."),
   }),
   output: z.object({ key: z.string(), value: z.number().int() }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  annotations: LOCAL_WRITE,
   async handler(input, ctx) {
     return { key: input.key, value: await ctx.store.incr(input.namespace, input.key, input.by) };
   },
@@ -284,7 +285,7 @@ export const cacheClearNamespace = defineTool({
     confirm: z.literal(true).describe("Must be true: this deletes every key in the namespace."),
   }),
   output: z.object({ namespace: z.string(), deleted: z.number().int() }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: LOCAL_OVERWRITE,
   async handler(input, ctx) {
     return { namespace: input.namespace, deleted: await ctx.store.clearNamespace(input.namespace) };
   },

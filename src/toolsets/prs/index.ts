@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
 import type { Workspace } from "../../core/workspace.js";
-import { defineTool, defineToolset, READ_ONLY } from "../../mcp/tool.js";
+import { defineTool, defineToolset, READ_ONLY, REMOTE_WRITE } from "../../mcp/tool.js";
 import { type ChangedFile, contentOf, readWorkingTree, type WorkingTree } from "./changes.js";
 import { type PlannedGroup, planGroups } from "./group.js";
 import { createStack } from "./stack.js";
@@ -93,7 +93,7 @@ export const createPrStack = defineTool({
     max_groups: maxGroups,
     draft: z.boolean().default(true).describe("Open the pull requests as drafts."),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: REMOTE_WRITE,
   timeoutMs: 30 * 60_000,
   async handler(input, ctx) {
     const missing = ctx.clients.githubUnavailable();
