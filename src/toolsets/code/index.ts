@@ -2,9 +2,11 @@
  * The code toolset: index a local repository (AST-aware chunks, BM25, vectors) and find the code that
  * matters — by keywords, by meaning, or with a whole issue as the query.
  */
+
 import { relative } from "node:path";
 import { z } from "zod";
 import { notFoundError, validationError } from "../../core/errors.js";
+import { limitIn } from "../../mcp/fragments.js";
 import { defineToolset, LOCAL_UPDATE, READ_ONLY, toolFor } from "../../mcp/tool.js";
 import { type CodeService, createCodeService } from "./service.js";
 
@@ -126,7 +128,7 @@ export const searchCodebaseTool = tool({
       .describe(
         `What to find: words, identifiers, a question or an issue text (at most ${MAX_QUERY_CHARS} characters).`,
       ),
-    k: z.number().int().min(1).max(200).default(10).describe("How many results."),
+    k: limitIn(200, 10, "How many results."),
     mode: z
       .enum(["lexical", "semantic", "hybrid"])
       .default("hybrid")
@@ -172,7 +174,7 @@ export const findSymbolTool = tool({
     name: z.string().min(1).max(256).describe("Symbol name, e.g. `createSession` or `Dataset.to_zarr`."),
     prefix: z.boolean().default(false).describe("Match names that start with `name`."),
     kind: z.string().max(32).optional().describe("Only this kind (function, method, class, ...)."),
-    limit: z.number().int().min(1).max(500).default(50).describe("Most definitions to return."),
+    limit: limitIn(500, 50, "Most definitions to return."),
   }),
   annotations: READ_ONLY,
   async handler(input, ctx) {

@@ -4,11 +4,13 @@
  * auth (`FRAPPE_API_KEY` + `FRAPPE_API_SECRET` of an integration user: the site's own permissions apply).
  * Frappe's errors keep their messages (`_server_messages`), mapped to the DESIGN.md shape.
  */
+
 import { fetch as undiciFetch } from "undici";
 import { z } from "zod";
 import { type Config, missingSettings } from "../../core/config.js";
 import { type ErrorType, httpError, retryAfterSeconds, ToolError } from "../../core/errors.js";
 import { type Breaker, createBreaker } from "../../core/resilience.js";
+import { limitIn } from "../../mcp/fragments.js";
 import {
   defineToolset,
   REMOTE_DESTRUCTIVE,
@@ -148,7 +150,7 @@ export const frappeListDocs = tool({
       .regex(/^\w+( (asc|desc))?$/i, "a field, then asc or desc")
       .default("modified desc")
       .describe("Ordering."),
-    limit: z.number().int().min(1).max(500).default(20).describe("Documents per page."),
+    limit: limitIn(500, 20, "Documents per page."),
     start: z.number().int().min(0).default(0).describe("Offset (next_start of the previous page)."),
   }),
   annotations: REMOTE_READ,

@@ -1,19 +1,15 @@
 /**
- * Shared pieces of the GitHub tools: zod fragments (repo, pagination), the request helper that passes the
+ * Shared pieces of the GitHub tools: the input fragments (re-exported from mcp/fragments.ts), the request helper that passes the
  * call's abort signal, Link-header paging, truncation with a note that says how to get the rest, and the
  * compact, model-friendly views of GitHub objects.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import type { GithubDeps } from "../../github/client.js";
 import { defineTool, type Tool, type ToolContext } from "../../mcp/tool.js";
 
 export type GhCtx = ToolContext<GithubDeps>;
 
-export const owner = z.string().min(1).max(100).describe("Repository owner (user or organisation).");
-export const repo = z.string().min(1).max(100).describe("Repository name.");
-export const page = z.number().int().min(1).max(10_000).default(1).describe("Page number (1-based).");
-export const perPage = (d = 30) =>
-  z.number().int().min(1).max(100).default(d).describe(`Items per page (1-100, default ${d}).`);
+export { owner, page, perPage, repo } from "../../mcp/fragments.js";
 
 /** The Octokit of this host, with the call's abort signal on every request. */
 export function gh(ctx: GhCtx) {

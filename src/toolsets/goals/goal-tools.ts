@@ -1,6 +1,8 @@
 /** Tools over goals: create, get, list, update, delete. */
+
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
+import { limitIn } from "../../mcp/fragments.js";
 import { defineTool, LOCAL_OVERWRITE, LOCAL_UPDATE, LOCAL_WRITE, READ_ONLY } from "../../mcp/tool.js";
 import { formatGoalId, type Goal, percentDone } from "./model.js";
 import { allocateIds, checkVersion, listGoals, transact } from "./repo.js";
@@ -66,7 +68,7 @@ export const getGoal = defineTool({
   input: z.object({
     goal_id: goalIdIn,
     include_tasks: z.boolean().default(true).describe("Include the tasks (up to task_limit)."),
-    task_limit: z.number().int().min(1).max(500).default(100).describe("Most tasks to include."),
+    task_limit: limitIn(500, 100, "Most tasks to include."),
   }),
   output: z.object({
     goal: goalOut,
@@ -98,7 +100,7 @@ export const listGoalsTool = defineTool({
   input: z.object({
     status: goalStatusIn.optional().describe("Only goals with this status."),
     cursor: cursorIn,
-    limit: z.number().int().min(1).max(200).default(50).describe("Most goals in this page."),
+    limit: limitIn(200, 50, "Most goals in this page."),
   }),
   output: z.object({
     goals: z.array(

@@ -1,5 +1,7 @@
 /** Tools that read the graph: execution plan, next tasks, progress, export. */
+
 import { z } from "zod";
+import { limitIn } from "../../mcp/fragments.js";
 import { defineTool, READ_ONLY } from "../../mcp/tool.js";
 import { buildGraph, layer, longestPath, nextTasks, planPhases, readyMask } from "./graph.js";
 import type { Goal, Task, TaskStatus } from "./model.js";
@@ -102,7 +104,7 @@ export const getNextTasks = defineTool({
     "Tasks that can start now, best first: by priority, then by how much remaining work waits on them (the longest chain behind them), then by how many tasks they make ready at once. Also lists what is in progress.",
   input: z.object({
     goal_id: goalIdIn,
-    limit: z.number().int().min(1).max(100).default(5).describe("Most tasks to return."),
+    limit: limitIn(100, 5, "Most tasks to return."),
   }),
   output: z.object({
     goal_id: z.string().describe("Goal."),

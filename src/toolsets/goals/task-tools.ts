@@ -1,6 +1,8 @@
 /** Tools over tasks: create a batch, get, list, update one, update many all-or-nothing. */
+
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
+import { limitIn } from "../../mcp/fragments.js";
 import { defineTool, LOCAL_UPDATE, LOCAL_WRITE, READ_ONLY } from "../../mcp/tool.js";
 import { buildGraph, findCycle, readyIds, readyMask } from "./graph.js";
 import {
@@ -225,7 +227,7 @@ export const listTasks = defineTool({
     assignee: z.string().min(1).max(200).optional().describe("Only tasks assigned to this person."),
     ready_only: z.boolean().default(false).describe("Only tasks that can start now."),
     cursor: cursorIn,
-    limit: z.number().int().min(1).max(500).default(50).describe("Most tasks in this page."),
+    limit: limitIn(500, 50, "Most tasks in this page."),
   }),
   output: z.object({
     tasks: z.array(taskOut),

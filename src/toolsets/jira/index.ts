@@ -3,8 +3,10 @@
  * Jira Cloud issues, through jira.js (REST API v3). Text goes in as plain text and is sent as Atlassian
  * Document Format; ADF comes back as plain text. Served when JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN are set.
  */
+
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
+import { limitIn } from "../../mcp/fragments.js";
 import {
   defineToolset,
   REMOTE_OVERWRITE,
@@ -57,7 +59,7 @@ export const jiraSearchIssues = tool({
     "Find Jira issues with JQL (e.g. `project = API AND status != Done ORDER BY updated DESC`); compact rows, paged: pass next_page back as page to read on.",
   input: z.object({
     jql: z.string().min(1).max(4000).describe("A JQL query."),
-    max_results: z.number().int().min(1).max(100).default(25).describe("Issues per page (1-100)."),
+    max_results: limitIn(100, 25, "Issues per page (1-100)."),
     // Not called "..._token": the redactor hides the values of keys that look secret.
     page: z.string().min(1).optional().describe("next_page of the previous answer."),
   }),
