@@ -1,6 +1,6 @@
 /**
- * The clients of outside services, built once per process by the composition root (app.ts) and handed
- * to every toolset (and agent) through `services.clients`: one GitHub client means one Octokit, one
+ * The clients of outside services (GitHub, Jira), built once per process by the composition root (app.ts)
+ * and handed to every toolset (and agent) through `services.clients`: one GitHub client means one Octokit, one
  * circuit breaker, one response cache and one write-pacing group for the whole process, whichever
  * toolsets write to GitHub.
  */
@@ -15,6 +15,7 @@ import {
   type GithubDeps,
   missingCredentials,
 } from "./github/client.js";
+import { createJiraClient, type JiraDeps, missingJiraCredentials } from "./jira/client.js";
 import type { Store } from "./store/types.js";
 
 export interface Clients {
@@ -25,6 +26,9 @@ export interface Clients {
   github(): GithubDeps;
   /** Why `github()` cannot be built with this configuration, or undefined when it can. */
   githubUnavailable(): string | undefined;
+  /** The Jira client (jira.js with its breaker), built on first use; `validation` without credentials. */
+  jira(): JiraDeps;
+  jiraUnavailable(): string | undefined;
   /** Releases connections the clients opened (the limiters' Redis connection). */
   close(): Promise<void>;
 }
@@ -32,10 +36,12 @@ export interface Clients {
 /** Builders of each client, replaceable (tests count them; embedders bring their own). */
 export interface ClientFactories {
   github(options: CreateClientOptions): GithubDeps;
+  jira(options: { config: Readonly<Config>; log: Logger }): JiraDeps;
 }
 
 export const defaultClientFactories: ClientFactories = {
   github: (options) => ({ octokit: createGithubClient(options), fetch: globalThis.fetch.bind(globalThis) }),
+  jira: createJiraClient,
 };
 
 export interface CreateClientsOptions {
@@ -50,8 +56,10 @@ export interface CreateClientsOptions {
 export function createClients(options: CreateClientsOptions): Clients {
   const factories = { ...defaultClientFactories, ...options.factories };
   let github: GithubDeps | undefined;
+  let jira: JiraDeps | undefined;
   let limiterConnection: InstanceType<typeof Bottleneck.IORedisConnection> | undefined;
   const githubUnavailable = () => missingCredentials(options.config.github);
+  const jiraUnavailable = () => missingJiraCredentials(options.config.jira);
   /**
    * With the Redis store, GitHub's write pacing and concurrency limits live in that Redis (Bottleneck's
    * clustering mode), on a connection of their own: every replica then shares one queue per credential.
@@ -68,6 +76,14 @@ export function createClients(options: CreateClientsOptions): Clients {
   };
   return {
     githubUnavailable,
+    jiraUnavailable,
+    jira() {
+      if (jira) return jira;
+      const missing = jiraUnavailable();
+      if (missing) throw validationError(`this needs Jira: ${missing}`);
+      jira = factories.jira({ config: options.config, log: options.log });
+      return jira;
+    },
     async close() {
       await limiterConnection?.disconnect(true);
     },

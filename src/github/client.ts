@@ -35,6 +35,19 @@ export interface GithubDeps {
 
 export const ETAG_NAMESPACE = "github-etag";
 
+/** The client's `request` with an abort signal on every call (a tool's `ctx.signal`). */
+export function withSignal(deps: GithubDeps, signal: AbortSignal) {
+  const { octokit } = deps;
+  return {
+    octokit,
+    request: ((route: string, params: Record<string, unknown> = {}) =>
+      octokit.request(route, {
+        ...params,
+        request: { ...(params["request"] as object | undefined), signal },
+      })) as typeof octokit.request,
+  };
+}
+
 /** @octokit/request's RequestError, recognised by shape (the class lives in a transitive package). */
 export interface RequestError extends Error {
   status: number;

@@ -35,6 +35,8 @@ const TOOLS = [
   "list_goals",
   "list_tasks",
   "remove_dependency",
+  "sync_goal_issues",
+  "sync_goal_jira",
   "update_goal",
   "update_task",
   "validate_dependencies",
@@ -92,7 +94,7 @@ for (const kind of ["sqlite", "redis"] as const) {
         status,
       });
 
-    it("lists the 17 goals tools, each with all four annotations", async () => {
+    it("lists the 19 goals tools, each with all four annotations", async () => {
       const { tools } = await app.client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
       for (const t of tools) {

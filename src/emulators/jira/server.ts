@@ -11,7 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adfText, textToAdf } from "../../toolsets/jira/adf.js";
+import { adfText, textToAdf } from "../../jira/adf.js";
 
 type Obj = Record<string, unknown>;
 

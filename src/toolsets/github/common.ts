@@ -4,7 +4,7 @@
  * compact, model-friendly views of GitHub objects.
  */
 import type { z } from "zod";
-import type { GithubDeps } from "../../github/client.js";
+import { type GithubDeps, withSignal } from "../../github/client.js";
 import { defineTool, type Tool, type ToolContext } from "../../mcp/tool.js";
 
 export type GhCtx = ToolContext<GithubDeps>;
@@ -13,15 +13,7 @@ export { owner, page, perPage, repo } from "../../mcp/fragments.js";
 
 /** The Octokit of this host, with the call's abort signal on every request. */
 export function gh(ctx: GhCtx) {
-  const { octokit } = ctx.deps;
-  return {
-    octokit,
-    request: ((route: string, params: Record<string, unknown> = {}) =>
-      octokit.request(route, {
-        ...params,
-        request: { ...(params["request"] as object | undefined), signal: ctx.signal },
-      })) as typeof octokit.request,
-  };
+  return withSignal(ctx.deps, ctx.signal);
 }
 
 /** The `page` number of the rel="next" link, or null on the last page. */

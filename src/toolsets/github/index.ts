@@ -6,19 +6,12 @@
 import { type GithubDeps, missingCredentials } from "../../github/client.js";
 import { defineToolset, type Tool } from "../../mcp/tool.js";
 import { actionTools } from "./actions.js";
-import { syncGoalIssues } from "./goal-sync.js";
 import { issueTools } from "./issues.js";
 import { pullTools } from "./pulls.js";
 import { repoTools } from "./repos.js";
 import { githubResourceTemplates } from "./resources.js";
 
-export const githubTools: Tool[] = [
-  ...issueTools,
-  ...pullTools,
-  ...repoTools,
-  ...actionTools,
-  syncGoalIssues,
-] as Tool[];
+export const githubTools: Tool[] = [...issueTools, ...pullTools, ...repoTools, ...actionTools] as Tool[];
 
 export const githubToolset = defineToolset<GithubDeps>({
   name: "github",

@@ -7,6 +7,8 @@ import { defineToolset, type Prompt, type Tool } from "../../mcp/tool.js";
 import { addDependency, removeDependency, validateDependenciesTool } from "./dependency-tools.js";
 import { createGoal, deleteGoal, getGoal, listGoalsTool, updateGoal } from "./goal-tools.js";
 import { exportGoal, generateExecutionPlan, getNextTasks, goalProgress } from "./plan-tools.js";
+import { syncGoalIssues } from "./sync-github.js";
+import { syncGoalJira } from "./sync-jira.js";
 import { batchUpdateTasks, createTasks, getTask, listTasks, updateTask } from "./task-tools.js";
 
 export const goalsTools: Tool[] = [
@@ -27,6 +29,9 @@ export const goalsTools: Tool[] = [
   getNextTasks,
   goalProgress,
   exportGoal,
+  // Publishing to issue trackers: served with the goals (they need GitHub or Jira credentials when called).
+  syncGoalIssues,
+  syncGoalJira,
 ] as Tool[];
 
 /** A prompt that walks the model through planning a goal with these tools. */

@@ -1,6 +1,6 @@
 /**
- * What publishing a goal's tasks to an issue tracker (GitHub: github/goal-sync.ts, Jira:
- * jira/goal-sync.ts) has in common: the order (dependencies first), the text of a task's issue with the
+ * What publishing a goal's tasks to an issue tracker (GitHub: sync-github.ts, Jira: sync-jira.ts) has in
+ * common: the order (dependencies first), the text of a task's issue with the
  * marker that ties it back to the task, the scrubbing of secrets from what goes public, and saving the
  * issue URLs into the tasks' links.
  */

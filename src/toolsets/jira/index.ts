@@ -6,6 +6,8 @@
 
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
+import { adfText, textToAdf } from "../../jira/adf.js";
+import { jira as callJira, type JiraDeps, missingJiraCredentials } from "../../jira/client.js";
 import { limitIn } from "../../mcp/fragments.js";
 import {
   defineToolset,
@@ -13,13 +15,13 @@ import {
   REMOTE_READ,
   REMOTE_UPDATE,
   REMOTE_WRITE,
+  type ToolContext,
   toolFor,
 } from "../../mcp/tool.js";
-import { adfText, textToAdf } from "./adf.js";
-import { createJiraDeps, type JiraDeps, jira, missingJiraCredentials } from "./client.js";
-import { syncGoalJira } from "./goal-sync.js";
 
 const tool = toolFor<JiraDeps>();
+const jira = <T>(ctx: ToolContext<JiraDeps>, work: Parameters<typeof callJira<T>>[1]) =>
+  callJira(ctx.deps, work);
 
 type Obj = Record<string, unknown>;
 
@@ -65,8 +67,7 @@ export const jiraSearchIssues = tool({
   }),
   annotations: REMOTE_READ,
   async handler(input, ctx) {
-    const c = ctx;
-    const res = (await jira(c, (j) =>
+    const res = (await jira(ctx, (j) =>
       j.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
         jql: input.jql,
         maxResults: input.max_results,
@@ -75,7 +76,7 @@ export const jiraSearchIssues = tool({
       }),
     )) as unknown as { issues?: Obj[]; nextPageToken?: string; isLast?: boolean };
     return {
-      issues: (res.issues ?? []).map((i) => issueView(i, c.deps.site, false)),
+      issues: (res.issues ?? []).map((i) => issueView(i, ctx.deps.site, false)),
       next_page: res.isLast === false && res.nextPageToken ? res.nextPageToken : null,
     };
   },
@@ -88,9 +89,8 @@ export const jiraGetIssue = tool({
   input: z.object({ key: issueKey, comments: z.boolean().default(true).describe("Include the comments.") }),
   annotations: REMOTE_READ,
   async handler(input, ctx) {
-    const c = ctx;
-    const i = (await jira(c, (j) => j.issues.getIssue({ issueIdOrKey: input.key }))) as unknown as Obj;
-    const view: Obj = issueView(i, c.deps.site, true);
+    const i = (await jira(ctx, (j) => j.issues.getIssue({ issueIdOrKey: input.key }))) as unknown as Obj;
+    const view: Obj = issueView(i, ctx.deps.site, true);
     if (input.comments) {
       const comments =
         (((i["fields"] as Obj)["comment"] as Obj | undefined)?.["comments"] as Obj[] | undefined) ?? [];
@@ -126,7 +126,6 @@ export const jiraCreateIssue = tool({
   }),
   annotations: REMOTE_WRITE,
   async handler(input, ctx) {
-    const c = ctx;
     const fields: Obj = {
       project: { key: input.project },
       summary: input.summary,
@@ -135,8 +134,8 @@ export const jiraCreateIssue = tool({
       ...(input.description ? { description: textToAdf(input.description) } : {}),
       ...(input.priority ? { priority: { name: input.priority } } : {}),
     };
-    const res = (await jira(c, (j) => j.issues.createIssue({ fields } as never))) as unknown as Obj;
-    return { key: res["key"] as string, url: `${c.deps.site}/browse/${String(res["key"])}` };
+    const res = (await jira(ctx, (j) => j.issues.createIssue({ fields } as never))) as unknown as Obj;
+    return { key: res["key"] as string, url: `${ctx.deps.site}/browse/${String(res["key"])}` };
   },
 });
 
@@ -191,8 +190,7 @@ export const jiraTransitionIssue = tool({
   input: z.object({ key: issueKey, to: z.string().min(1).describe("Target status or transition name.") }),
   annotations: REMOTE_UPDATE,
   async handler(input, ctx) {
-    const c = ctx;
-    const res = (await jira(c, (j) => j.issues.getTransitions({ issueIdOrKey: input.key }))) as unknown as {
+    const res = (await jira(ctx, (j) => j.issues.getTransitions({ issueIdOrKey: input.key }))) as unknown as {
       transitions?: { id: string; name: string; to?: { name?: string } }[];
     };
     const options = res.transitions ?? [];
@@ -203,7 +201,7 @@ export const jiraTransitionIssue = tool({
         `${input.key} cannot move to "${input.to}" from where it is; possible: ${options.map((x) => x.to?.name ?? x.name).join(", ") || "none"}`,
       );
     }
-    await jira(c, (j) => j.issues.doTransition({ issueIdOrKey: input.key, transition: { id: t.id } }));
+    await jira(ctx, (j) => j.issues.doTransition({ issueIdOrKey: input.key, transition: { id: t.id } }));
     return { key: input.key, status: t.to?.name ?? t.name };
   },
 });
@@ -243,8 +241,7 @@ export const jiraToolset = defineToolset<JiraDeps>({
     jiraAddComment,
     jiraTransitionIssue,
     jiraLinkIssues,
-    syncGoalJira,
   ],
   unavailable: (config) => missingJiraCredentials(config.jira),
-  init: createJiraDeps,
+  init: (services) => services.clients.jira(),
 });

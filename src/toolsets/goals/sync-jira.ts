@@ -7,9 +7,11 @@
  */
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import { REMOTE_UPDATE, type ToolContext, toolFor } from "../../mcp/tool.js";
-import type { Task } from "../goals/model.js";
-import { checkGoalId } from "../goals/model.js";
+import { adfText, textToAdf } from "../../jira/adf.js";
+import { type JiraDeps, jira } from "../../jira/client.js";
+import { defineTool, REMOTE_UPDATE } from "../../mcp/tool.js";
+import type { Task } from "./model.js";
+import { checkGoalId } from "./model.js";
 import {
   dependenciesFirst,
   markedTask,
@@ -19,16 +21,10 @@ import {
   publishTasks,
   type Tracker,
   taskIssueText,
-} from "../goals/publish.js";
-import { loadGoal } from "../goals/repo.js";
-import { adfText, textToAdf } from "./adf.js";
-import type { JiraDeps } from "./client.js";
-import { jira } from "./client.js";
-
-const tool = toolFor<JiraDeps>();
+} from "./publish.js";
+import { loadGoal } from "./repo.js";
 
 type Obj = Record<string, unknown>;
-type Ctx = ToolContext<JiraDeps>;
 
 interface JiraSeen {
   key: string;
@@ -76,7 +72,7 @@ const syncOut = publishOutput(
   "Issues done in Jira whose task is still open: settle with update_task or jira_transition_issue.",
 );
 
-export const syncGoalJira = tool({
+export const syncGoalJira = defineTool({
   name: "sync_goal_jira",
   title: "Sync a goal's tasks to Jira issues",
   description:
@@ -94,17 +90,17 @@ export const syncGoalJira = tool({
   annotations: REMOTE_UPDATE,
   timeoutMs: 15 * 60_000,
   async handler(input, ctx) {
-    const c = ctx;
+    const jc = ctx.clients.jira();
     const goalId = checkGoalId(input.goal_id);
-    const scrub = publicScrubber(c.config);
-    const st = await loadGoal(c.store, goalId);
+    const scrub = publicScrubber(ctx.config);
+    const st = await loadGoal(ctx.store, goalId);
     const label = jiraGoalLabel(goalId);
 
     // The goal's issues, by the marker line in their description.
     const found = new Map<string, JiraSeen>();
     let page: string | undefined;
     do {
-      const res = (await jira(c, (j) =>
+      const res = (await jira(jc, (j) =>
         j.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
           jql: `project = ${input.project} AND labels = "${label}" ORDER BY created ASC`,
           maxResults: 100,
@@ -113,7 +109,7 @@ export const syncGoalJira = tool({
         }),
       )) as unknown as { issues?: Obj[]; nextPageToken?: string; isLast?: boolean };
       for (const i of res.issues ?? []) {
-        const s = seen(i, c.deps.site);
+        const s = seen(i, jc.site);
         const taskId = markedTask(s.description, goalId);
         if (taskId && !found.has(taskId)) found.set(taskId, s);
       }
@@ -144,7 +140,7 @@ export const syncGoalJira = tool({
       async create(task, finished, onCreated) {
         const description = textOf(task);
         const summary = summaryOf(task);
-        const res = (await jira(c, (j) =>
+        const res = (await jira(jc, (j) =>
           j.issues.createIssue({
             fields: {
               project: { key: input.project },
@@ -158,7 +154,7 @@ export const syncGoalJira = tool({
         const key = String(res["key"]);
         const made: JiraSeen = {
           key,
-          url: `${c.deps.site}/browse/${key}`,
+          url: `${jc.site}/browse/${key}`,
           summary,
           description,
           done: false,
@@ -167,8 +163,8 @@ export const syncGoalJira = tool({
           blockedBy: new Set(),
         };
         onCreated(made);
-        for (const b of blockersOf(task)) await blocks(c, b, key);
-        if (finished) await moveToDone(c, key);
+        for (const b of blockersOf(task)) await blocks(jc, b, key);
+        if (finished) await moveToDone(jc, key);
         return made;
       },
       diff(task, have, finished) {
@@ -195,24 +191,24 @@ export const syncGoalJira = tool({
           changed,
           apply: async () => {
             if (Object.keys(fields).length > 0) {
-              await jira(c, (j) => j.issues.editIssue({ issueIdOrKey: have.key, fields } as never));
+              await jira(jc, (j) => j.issues.editIssue({ issueIdOrKey: have.key, fields } as never));
             }
-            for (const b of missingLinks) await blocks(c, b, have.key);
-            if (finished && !have.done) await moveToDone(c, have.key);
+            for (const b of missingLinks) await blocks(jc, b, have.key);
+            if (finished && !have.done) await moveToDone(jc, have.key);
           },
         };
       },
     };
     const report = await publishTasks(
       {
-        store: c.store,
+        store: ctx.store,
         goalId,
         order: dependenciesFirst(st),
         limit: input.limit,
         dryRun: input.dry_run,
         driftKey: "issue_status",
         progress: (done, total, task) =>
-          c.progress({ progress: done, total, message: `${task.id}: ${task.title}` }),
+          ctx.progress({ progress: done, total, message: `${task.id}: ${task.title}` }),
       },
       tracker,
     );
@@ -221,8 +217,8 @@ export const syncGoalJira = tool({
 });
 
 /** `blocker` blocks `blocked`. */
-async function blocks(c: Ctx, blocker: string, blocked: string): Promise<void> {
-  await jira(c, (j) =>
+async function blocks(jc: JiraDeps, blocker: string, blocked: string): Promise<void> {
+  await jira(jc, (j) =>
     j.issueLinks.linkIssues({
       type: { name: "Blocks" },
       outwardIssue: { key: blocker },
@@ -232,8 +228,8 @@ async function blocks(c: Ctx, blocker: string, blocked: string): Promise<void> {
 }
 
 /** Moves an issue to the workflow's done status (a transition into the done category, else one named Done). */
-async function moveToDone(c: Ctx, key: string): Promise<void> {
-  const res = (await jira(c, (j) => j.issues.getTransitions({ issueIdOrKey: key }))) as unknown as {
+async function moveToDone(jc: JiraDeps, key: string): Promise<void> {
+  const res = (await jira(jc, (j) => j.issues.getTransitions({ issueIdOrKey: key }))) as unknown as {
     transitions?: { id: string; name: string; to?: { name?: string; statusCategory?: { key?: string } } }[];
   };
   const options = res.transitions ?? [];
@@ -244,5 +240,5 @@ async function moveToDone(c: Ctx, key: string): Promise<void> {
     throw validationError(
       `${key} has no transition to a done status (possible: ${options.map((x) => x.name).join(", ")})`,
     );
-  await jira(c, (j) => j.issues.doTransition({ issueIdOrKey: key, transition: { id: t.id } }));
+  await jira(jc, (j) => j.issues.doTransition({ issueIdOrKey: key, transition: { id: t.id } }));
 }

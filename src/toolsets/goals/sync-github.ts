@@ -12,9 +12,11 @@
 
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import { REMOTE_UPDATE } from "../../mcp/tool.js";
-import type { Task } from "../goals/model.js";
-import { checkGoalId } from "../goals/model.js";
+import { withSignal } from "../../github/client.js";
+import { owner, repo } from "../../mcp/fragments.js";
+import { defineTool, REMOTE_UPDATE } from "../../mcp/tool.js";
+import type { Task } from "./model.js";
+import { checkGoalId } from "./model.js";
 import {
   dependenciesFirst,
   markedTask,
@@ -25,9 +27,10 @@ import {
   publishTasks,
   type Tracker,
   taskIssueText,
-} from "../goals/publish.js";
-import { loadGoal } from "../goals/repo.js";
-import { type GhCtx, gh, ghTool, owner, repo } from "./common.js";
+} from "./publish.js";
+import { loadGoal } from "./repo.js";
+
+type GithubRequest = ReturnType<typeof withSignal>["request"];
 
 type Obj = Record<string, unknown>;
 
@@ -80,10 +83,15 @@ export function issueBody(task: Task, goalTitle: string, numberOf: (taskId: stri
   );
 }
 
-async function goalIssues(ctx: GhCtx, o: string, r: string, goalId: string): Promise<Map<string, IssueSeen>> {
+async function goalIssues(
+  request: GithubRequest,
+  o: string,
+  r: string,
+  goalId: string,
+): Promise<Map<string, IssueSeen>> {
   const byTask = new Map<string, IssueSeen>();
   for (let page = 1; ; page++) {
-    const res = await gh(ctx).request("GET /repos/{owner}/{repo}/issues", {
+    const res = await request("GET /repos/{owner}/{repo}/issues", {
       owner: o,
       repo: r,
       labels: goalLabel(goalId),
@@ -111,7 +119,7 @@ const syncOut = publishOutput(
   "Issues closed on GitHub whose task is still open: settle with update_task or update_issue.",
 );
 
-export const syncGoalIssues = ghTool({
+export const syncGoalIssues = defineTool({
   name: "sync_goal_issues",
   title: "Sync a goal's tasks to GitHub issues",
   description:
@@ -135,7 +143,7 @@ export const syncGoalIssues = ghTool({
     for (const l of input.labels) {
       if (l.includes(",")) throw validationError(`label ${JSON.stringify(l)} contains a comma`);
     }
-    const { request } = gh(ctx);
+    const { request } = withSignal(ctx.clients.github(), ctx.signal);
     const o = input.owner;
     const r = input.repo;
     const scrub = publicScrubber(ctx.config);
@@ -143,7 +151,7 @@ export const syncGoalIssues = ghTool({
     const goalTitle = st.goal.data.title;
     const label = goalLabel(goalId);
     const wanted = [label, ...input.labels.filter((l) => l.toLowerCase() !== label.toLowerCase())];
-    const found = await goalIssues(ctx, o, r, goalId);
+    const found = await goalIssues(request, o, r, goalId);
 
     // A task's issue is the one whose body carries its marker: found under the goal's label, or (when
     // someone removed the label) among the issues the task links to. A linked issue without the marker is

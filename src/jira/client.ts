@@ -1,9 +1,12 @@
-/** The Jira client a toolset gets from init(), its credentials check, and error mapping. */
+/**
+ * The Jira adapter: one jira.js client per process with its circuit breaker (built by the composition
+ * root, src/clients.ts), its credentials check, and the mapping of Jira's failures to ToolErrors.
+ */
 import { Version3Client } from "jira.js";
-import { type Config, missingSettings } from "../../core/config.js";
-import { httpError, retryAfterSeconds, ToolError } from "../../core/errors.js";
-import { type Breaker, createBreaker } from "../../core/resilience.js";
-import type { HostServices, ToolContext } from "../../mcp/tool.js";
+import { type Config, missingSettings } from "../core/config.js";
+import { httpError, retryAfterSeconds, ToolError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { type Breaker, createBreaker } from "../core/resilience.js";
 
 type Obj = Record<string, unknown>;
 
@@ -15,8 +18,8 @@ export interface JiraDeps {
   site: string;
 }
 
-export function createJiraDeps(services: HostServices): JiraDeps {
-  const { url, email, apiToken } = services.config.jira;
+export function createJiraClient(options: { config: Readonly<Config>; log: Logger }): JiraDeps {
+  const { url, email, apiToken } = options.config.jira;
   const site = url!.replace(/\/+$/, "");
   return {
     site,
@@ -25,9 +28,9 @@ export function createJiraDeps(services: HostServices): JiraDeps {
       authentication: { basic: { email: email!, apiToken: apiToken! } },
     }),
     breaker: createBreaker(`Jira (${site})`, {
-      failures: services.config.server.breakerFailures,
-      cooldownMs: services.config.server.breakerCooldownS * 1000,
-      onChange: (state) => services.log.warn({ state }, `Jira circuit ${state}`),
+      failures: options.config.server.breakerFailures,
+      cooldownMs: options.config.server.breakerCooldownS * 1000,
+      onChange: (state) => options.log.warn({ state }, `Jira circuit ${state}`),
     }),
   };
 }
@@ -68,13 +71,11 @@ function toToolError(err: unknown): ToolError {
   });
 }
 
-export async function jira<T>(
-  ctx: ToolContext<JiraDeps>,
-  work: (c: Version3Client) => Promise<T>,
-): Promise<T> {
-  return ctx.deps.breaker.execute(async () => {
+/** Runs `work` with the client, through the breaker, with Jira's failures as ToolErrors. */
+export async function jira<T>(deps: JiraDeps, work: (c: Version3Client) => Promise<T>): Promise<T> {
+  return deps.breaker.execute(async () => {
     try {
-      return await work(ctx.deps.client);
+      return await work(deps.client);
     } catch (err) {
       throw toToolError(err);
     }
