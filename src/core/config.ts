@@ -1,7 +1,7 @@
 /**
  * Configuration: one zod schema over environment variables, an optional `repowright.yaml` and CLI flags.
  * Precedence: defaults < file < environment < flags (overrides). The environment is a parameter, never
- * read from `process.env` here, so tests and embedders pass their own (STYLE.md §9).
+ * read from `process.env` here, so tests and embedders pass their own.
  *
  * Every setting is declared once in `SETTINGS`; the schema, the error messages that name a variable, and
  * the generated configuration reference (docs/configuration.md) all come from that table.

@@ -1,6 +1,5 @@
 /**
- * Time limits and circuit breakers for work that must not hang a caller or hammer a failing service
- * (STYLE.md §12).
+ * Time limits and circuit breakers for work that must not hang a caller or hammer a failing service.
  *
  * `withDeadline` rejects with a `timeout` ToolError when the time is up, and aborts the signal it lends
  * the work, so the work's I/O stops too. The signal (and its link to the caller's own cancellation) is

@@ -6,7 +6,7 @@
  *
  * A tool error answers with its HTTP status (validation 400, auth 401, forbidden 403, not_found 404,
  * conflict 409, rate_limited 429 with Retry-After, internal 500, upstream 502, timeout 504) and the
- * DESIGN.md error shape as the body.
+ * error shape as the body.
  */
 import type { ServerResponse } from "node:http";
 import { ERROR_CONTRACT, ERROR_TYPES } from "../core/errors.js";
@@ -177,7 +177,7 @@ export function openApi(host: Host, caller: Caller, authenticated: boolean): Rec
             content: { "application/json": { schema: output ?? {} } },
           },
           default: {
-            description: "An error in the DESIGN.md shape.",
+            description: "An error in the error shape of docs/architecture.md.",
             content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
           },
         },

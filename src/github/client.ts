@@ -7,7 +7,7 @@
  *   GITHUB_MAX_RETRIES times; nothing here re-implements what they do;
  * - conditional requests: every GET sends the ETag it last saw (kept in the host's store, so replicas
  *   share it) and a 304, which costs no rate limit, is answered from the stored body;
- * - errors: the outermost hook turns a GitHub failure into the DESIGN.md error shape (ToolError).
+ * - errors: the outermost hook turns a GitHub failure into the error shape (docs/architecture.md, "Errors") (ToolError).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -397,7 +397,7 @@ function githubMessage(err: RequestError): string {
 const CONFLICT_422 =
   /fast forward|already exists|does not match|was modified|no commits between|expected_head_sha|no new commits|merge conflict/i;
 
-/** A GitHub failure as the DESIGN.md error shape; anything else passes through unchanged. */
+/** A GitHub failure as the error shape (docs/architecture.md, "Errors"); anything else passes through unchanged. */
 export function toToolError(err: unknown): unknown {
   if (err instanceof ToolError || !isRequestError(err)) return err;
   const status = err.status;

@@ -43,7 +43,7 @@ export function missingJiraCredentials(jira: Config["jira"]): string | undefined
   });
 }
 
-/** A Jira failure in the DESIGN.md shape, with Jira's own messages (per field, too). */
+/** A Jira failure in the error shape of docs/architecture.md, with Jira's own messages (per field, too). */
 function toToolError(err: unknown): ToolError {
   if (err instanceof ToolError) return err;
   const e = err as {

@@ -1,5 +1,5 @@
 /**
- * Reference docs generated from the code (STYLE.md §16): the tool reference from the registry and the
+ * Reference docs generated from the code: the tool reference from the registry and the
  * configuration reference from the settings table. `npm run docs` writes them; a test fails when the
  * committed files differ from what this renders.
  */

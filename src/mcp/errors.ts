@@ -1,5 +1,5 @@
 /**
- * Maps anything a handler throws to the DESIGN.md error shape. Known tiers pass through; zod errors become
+ * Maps anything a handler throws to the error shape (docs/architecture.md, "Errors"). Known tiers pass through; zod errors become
  * `validation` with the field paths; everything else is `internal`, logged with its stack and reported to
  * the caller without internals.
  */

@@ -1,5 +1,5 @@
 /**
- * The one place that decides what a host serves (STYLE.md §3): toolset selection, read-only filtering
+ * The one place that decides what a host serves: toolset selection, read-only filtering
  * (computed from readOnlyHint, never a second list), excluded tools, and toolsets that cannot run with the
  * current configuration (which are left out with a reason, not an error, unless asked for by name).
  */

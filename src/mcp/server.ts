@@ -1,6 +1,6 @@
 /**
  * One SDK `Server` per MCP session, wired to the host. We use the low-level server rather than McpServer so
- * that validation and error mapping happen in our pipeline (structured errors in the DESIGN.md shape)
+ * that validation and error mapping happen in our pipeline (structured errors in the error shape of docs/architecture.md)
  * instead of the SDK's plain-text ones.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
@@ -285,8 +285,8 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
 }
 
 /**
- * An unknown tool is a protocol error (JSON-RPC -32602, as the MCP spec and STYLE.md §6 say), not a tool
- * result; its `data` still carries the DESIGN.md error shape so a caller can handle it like any other error.
+ * An unknown tool is a protocol error (JSON-RPC -32602, as the MCP spec says), not a tool
+ * result; its `data` still carries the error shape (docs/architecture.md, "Errors") so a caller can handle it like any other error.
  */
 function unknownTool(name: string): McpError {
   const error = `unknown tool "${name}"; list the tools to see what this server offers`;

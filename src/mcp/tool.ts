@@ -1,5 +1,5 @@
 /**
- * Tools, resources and prompts are data (STYLE.md §1): plain objects that can be listed, filtered,
+ * Tools, resources and prompts are data: plain objects that can be listed, filtered,
  * documented and snapshotted without credentials. The host (pipeline.ts, server.ts) applies validation,
  * time limits, metrics, logging and error mapping to every one of them; a handler only does its job and
  * throws a ToolError when the caller can act on the failure.

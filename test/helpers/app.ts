@@ -1,6 +1,6 @@
 /**
  * Test helpers: a real host with real toolsets on a throwaway data dir, and a real MCP SDK client
- * connected to it over an in-memory transport (STYLE.md §11).
+ * connected to it over an in-memory transport.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

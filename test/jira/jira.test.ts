@@ -1,7 +1,7 @@
 /**
  * The jira toolset through jira.js over real HTTP, against the Jira Cloud emulator: JQL search with pages,
  * issues with ADF descriptions and comments as plain text, updates, workflow transitions, links, and
- * Jira's errors mapped to the DESIGN.md shape with its field messages.
+ * Jira's errors mapped to the error shape of docs/architecture.md with its field messages.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";

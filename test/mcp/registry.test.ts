@@ -1,5 +1,5 @@
 /**
- * Invariants over every tool of every toolset (STYLE.md §4, §10), and the generated docs being current.
+ * Invariants over every tool of every toolset, and the generated docs being current.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,6 +1,6 @@
 /**
  * How the session server maps what resource, prompt and completion handlers throw: protocol errors whose
- * data is the DESIGN.md error shape, internals logged but never sent, secrets redacted.
+ * data is the error shape (docs/architecture.md, "Errors"), internals logged but never sent, secrets redacted.
  */
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 /**
- * The store contract: every Store implementation passes this same suite (DESIGN.md: "Both sides of each
- * row implement one interface and pass one shared contract test suite").
+ * The store contract: every Store implementation (SQLite, Redis) passes this same suite, so the embedded
+ * default and the scale-out engine behave alike.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";

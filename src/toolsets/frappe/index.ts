@@ -2,7 +2,7 @@
  * The frappe toolset: documents of a Frappe / ERPNext site (customers, sales orders, items, any doctype)
  * through its REST API: list with filters, get, create, update, delete, and whitelisted methods. Token
  * auth (`FRAPPE_API_KEY` + `FRAPPE_API_SECRET` of an integration user: the site's own permissions apply).
- * Frappe's errors keep their messages (`_server_messages`), mapped to the DESIGN.md shape.
+ * Frappe's errors keep their messages (`_server_messages`), mapped to the error shape of docs/architecture.md.
  */
 
 import { fetch as undiciFetch } from "undici";
