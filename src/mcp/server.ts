@@ -250,31 +250,28 @@ export function createSessionServer(host: Host, options: SessionServerOptions): 
   if (hasResources || hasPrompts) {
     server.setRequestHandler(CompleteRequestSchema, async (request, extra) => {
       const { ref, argument } = request.params;
-      let values: string[] = [];
+      let entry:
+        | {
+            item: { complete?(name: string, value: string, ctx: ResourceContext): Promise<string[]> };
+            deps: unknown;
+          }
+        | undefined;
       if (ref.type === "ref/prompt") {
-        const entry = host.prompts.get(ref.name);
+        entry = host.prompts.get(ref.name);
         if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${ref.name}`);
-        values =
-          (await guarded(
+      } else if (ref.type === "ref/resource") {
+        entry = host.resourceTemplates.find((t) => t.item.uriTemplate === ref.uri);
+      }
+      const found = entry;
+      const values = found?.item.complete
+        ? ((await guarded<string[]>(
             "completion/complete",
             { ref, argument },
             ErrorCode.InvalidParams,
             extra,
-            async (ctx) => entry.item.complete?.(argument.name, argument.value, ctx(entry.deps)),
-          )) ?? [];
-      } else if (ref.type === "ref/resource") {
-        const entry = host.resourceTemplates.find((t) => t.item.uriTemplate === ref.uri);
-        if (entry) {
-          values =
-            (await guarded(
-              "completion/complete",
-              { ref, argument },
-              ErrorCode.InvalidParams,
-              extra,
-              async (ctx) => entry.item.complete?.(argument.name, argument.value, ctx(entry.deps)),
-            )) ?? [];
-        }
-      }
+            (ctx) => found.item.complete!(argument.name, argument.value, ctx(found.deps)),
+          )) ?? [])
+        : [];
       return {
         completion: { values: values.slice(0, 100), total: values.length, hasMore: values.length > 100 },
       };
