@@ -5,6 +5,7 @@
 import { type ClientFactories, type Clients, createClients } from "./clients.js";
 import { type Config, type ConfigOverrides, loadConfig, secretValues } from "./core/config.js";
 import { createLogger, type Logger } from "./core/log.js";
+import { createMetrics } from "./core/metrics.js";
 import { Redactor } from "./core/redact.js";
 import { createWorkspace, defaultWorkspaceRoots, type Workspace } from "./core/workspace.js";
 import { createHost, type Host } from "./mcp/host.js";
@@ -66,10 +67,12 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
   const store = options.store ?? (await openStore(config, log));
   // Writes tell the host which resources changed; the host is built next, with the clients.
   let host: Host | undefined;
+  const metrics = createMetrics({ defaultMetrics: true });
   const clients = createClients({
     config,
     store,
     log,
+    registry: metrics.registry,
     resourceUpdated: (uri) => host?.services.resourceUpdated(uri),
     factories: options.clientFactories,
   });
@@ -81,6 +84,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
       redactor,
       workspace,
       clients,
+      metrics,
       toolsets: options.toolsets ?? allToolsets(),
       inventory: {
         toolsets: config.server.toolsets,

@@ -1,11 +1,12 @@
 /**
- * The clients of outside services (GitHub, Jira), built once per process by the composition root (app.ts)
+ * The clients of outside services (GitHub, Jira, the language models), built once per process by the composition root (app.ts)
  * and handed to every toolset (and agent) through `services.clients`: one GitHub client means one Octokit, one
  * circuit breaker, one response cache and one write-pacing group for the whole process, whichever
  * toolsets write to GitHub.
  */
 import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
+import type { Registry } from "prom-client";
 import type { Config } from "./core/config.js";
 import { validationError } from "./core/errors.js";
 import type { Logger } from "./core/log.js";
@@ -16,6 +17,7 @@ import {
   missingCredentials,
 } from "./github/client.js";
 import { createJiraClient, type JiraDeps, missingJiraCredentials } from "./jira/client.js";
+import { createModels, type Models } from "./llm/models.js";
 import type { Store } from "./store/types.js";
 
 export interface Clients {
@@ -29,6 +31,8 @@ export interface Clients {
   /** The Jira client (jira.js with its breaker), built on first use; `validation` without credentials. */
   jira(): JiraDeps;
   jiraUnavailable(): string | undefined;
+  /** The agents' language models (cheap and strong tier), with their limiter, accounting and budgets. */
+  readonly models: Models;
   /** Releases connections the clients opened (the limiters' Redis connection). */
   close(): Promise<void>;
 }
@@ -51,6 +55,10 @@ export interface CreateClientsOptions {
   /** Told each resource URI a successful write may have changed. */
   resourceUpdated(uri: string): void;
   factories?: Partial<ClientFactories>;
+  /** Where the model counters are registered (the host's metrics registry). */
+  registry: Registry;
+  /** The fetch the model clients use (tests inject one that reaches only loopback). */
+  modelFetch?: typeof fetch;
 }
 
 export function createClients(options: CreateClientsOptions): Clients {
@@ -74,7 +82,15 @@ export function createClients(options: CreateClientsOptions): Clients {
     }
     return limiterConnection;
   };
+  const models = createModels({
+    config: options.config,
+    store: options.store,
+    log: options.log,
+    registry: options.registry,
+    fetch: options.modelFetch,
+  });
   return {
+    models,
     githubUnavailable,
     jiraUnavailable,
     jira() {

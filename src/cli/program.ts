@@ -18,6 +18,7 @@ import { registerAuditCommand } from "./audit-command.js";
 import { registerCodeCommands } from "./code-commands.js";
 import { registerGithubCommands } from "./github-commands.js";
 import { registerJiraCommands } from "./jira-commands.js";
+import { registerLlmCommands } from "./llm-commands.js";
 import { loadPlugins } from "./plugins.js";
 import { registerSplitCommand } from "./split-command.js";
 import { formatToolList } from "./tools-list.js";
@@ -210,6 +211,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerCodeCommands(program, io);
   registerGithubCommands(program, io);
   registerJiraCommands(program, io);
+  registerLlmCommands(program, io);
   registerAuditCommand(program, io);
   registerSplitCommand(program, io, (code) => {
     exitCode = code;

@@ -362,6 +362,114 @@ export const SETTINGS: readonly Setting[] = [
     int(1, 1000).default(8),
     "Repository indexes a server keeps open (with their chunk table and vectors in memory); the least recently used idle one is closed beyond this.",
   ),
+  S(
+    ["llm", "provider"],
+    "REPOWRIGHT_LLM_PROVIDER",
+    z.enum(["anthropic", "openai"]).default("anthropic"),
+    "Wire protocol of the agents' model: `anthropic` (Messages API) or `openai` (chat completions: OpenAI, Azure, Ollama, vLLM, LM Studio).",
+  ),
+  S(
+    ["llm", "baseUrl"],
+    "REPOWRIGHT_LLM_BASE_URL",
+    z.string().url().optional(),
+    "Base URL of the model API (default: the provider's own; e.g. `http://127.0.0.1:11434/v1` for Ollama).",
+  ),
+  S(
+    ["llm", "apiKey"],
+    "REPOWRIGHT_LLM_API_KEY",
+    z.string().min(1).optional(),
+    "API key of the model provider (falls back to ANTHROPIC_API_KEY or OPENAI_API_KEY by provider).",
+    true,
+  ),
+  S(
+    ["llm", "anthropicApiKey"],
+    "ANTHROPIC_API_KEY",
+    z.string().min(1).optional(),
+    "Anthropic API key.",
+    true,
+  ),
+  S(["llm", "openaiApiKey"], "OPENAI_API_KEY", z.string().min(1).optional(), "OpenAI API key.", true),
+  S(
+    ["llm", "strongModel"],
+    "REPOWRIGHT_LLM_MODEL",
+    z.string().min(1).default("claude-sonnet-4-5"),
+    "The model for hard work (editing code, diagnosing): the strong tier.",
+  ),
+  S(
+    ["llm", "cheapModel"],
+    "REPOWRIGHT_LLM_CHEAP_MODEL",
+    z.string().min(1).default("claude-haiku-4-5"),
+    "The model for simple work (classifying, summarising): the cheap tier.",
+  ),
+  S(
+    ["llm", "requestsPerWindow"],
+    "REPOWRIGHT_LLM_RPM",
+    int(0, 1_000_000).default(50),
+    "Requests per model per window (a minute), shared by every replica on the store; 0 = no limit.",
+  ),
+  S(
+    ["llm", "inputTokensPerWindow"],
+    "REPOWRIGHT_LLM_INPUT_TPM",
+    int(0, 1_000_000_000).default(0),
+    "Input tokens per model per window; 0 = no limit.",
+  ),
+  S(
+    ["llm", "outputTokensPerWindow"],
+    "REPOWRIGHT_LLM_OUTPUT_TPM",
+    int(0, 1_000_000_000).default(0),
+    "Output tokens per model per window; 0 = no limit.",
+  ),
+  S(
+    ["llm", "windowMs"],
+    "REPOWRIGHT_LLM_WINDOW_MS",
+    int(100, 3_600_000).default(60_000),
+    "Length of the rate-limit window in milliseconds (a minute, as providers count).",
+  ),
+  S(
+    ["llm", "maxRetries"],
+    "REPOWRIGHT_LLM_MAX_RETRIES",
+    int(0, 10).default(4),
+    "Retries of a model call on 408/409/429/5xx and dropped connections, honouring `retry-after` (by the SDK).",
+  ),
+  S(
+    ["llm", "timeoutS"],
+    "REPOWRIGHT_LLM_TIMEOUT_S",
+    int(1, 3600).default(600),
+    "Longest a model call may take.",
+  ),
+  S(
+    ["llm", "prices"],
+    "REPOWRIGHT_LLM_PRICES",
+    z
+      .union([z.string(), z.record(z.string(), z.unknown())])
+      .transform((v, ctx) => {
+        if (typeof v !== "string") return v;
+        try {
+          return JSON.parse(v) as unknown;
+        } catch {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be JSON" });
+          return z.NEVER;
+        }
+      })
+      .pipe(
+        z.record(
+          z.string(),
+          z.object({
+            input: z.number().min(0),
+            output: z.number().min(0),
+            cached: z.number().min(0).optional(),
+          }),
+        ),
+      )
+      .default({}),
+    'Dollars per million tokens by model, JSON: `{"claude-sonnet-4-5":{"input":3,"output":15,"cached":0.3}}`; models not listed cost 0 (budgets in dollars then never trip).',
+  ),
+  S(
+    ["llm", "cacheTtlS"],
+    "REPOWRIGHT_LLM_CACHE_TTL_S",
+    int(0, 30 * 86400).default(0),
+    "Keep model answers in the store for this long, keyed by a hash of the whole request; 0 = off (agent loops want fresh answers).",
+  ),
 ];
 
 type Section = Record<string, unknown>;
@@ -441,6 +549,23 @@ export interface Config {
     rateLimits: string[];
   };
   audit: { mode: "auto" | "on" | "off"; retentionDays: number };
+  llm: {
+    provider: "anthropic" | "openai";
+    baseUrl?: string;
+    apiKey?: string;
+    anthropicApiKey?: string;
+    openaiApiKey?: string;
+    strongModel: string;
+    cheapModel: string;
+    requestsPerWindow: number;
+    inputTokensPerWindow: number;
+    outputTokensPerWindow: number;
+    windowMs: number;
+    maxRetries: number;
+    timeoutS: number;
+    prices: Record<string, { input: number; output: number; cached?: number }>;
+    cacheTtlS: number;
+  };
 }
 
 /** Partial config in the nested shape, as flags or tests give it. */
