@@ -470,6 +470,19 @@ export const SETTINGS: readonly Setting[] = [
     int(0, 30 * 86400).default(0),
     "Keep model answers in the store for this long, keyed by a hash of the whole request; 0 = off (agent loops want fresh answers).",
   ),
+  S(
+    ["github", "webhookSecret"],
+    "GITHUB_WEBHOOK_SECRET",
+    z.string().min(1).optional(),
+    "Secret of the GitHub webhook: when set, `serve --transport http` accepts deliveries at `/webhooks/github` (signature checked).",
+    true,
+  ),
+  S(
+    ["github", "webhookMaxBytes"],
+    "REPOWRIGHT_WEBHOOK_MAX_BYTES",
+    int(1024, 100 * 1024 * 1024).default(25 * 1024 * 1024),
+    "Largest webhook delivery accepted (GitHub caps payloads at 25 MB).",
+  ),
 ];
 
 type Section = Record<string, unknown>;
@@ -517,6 +530,8 @@ export interface Config {
     maxRetries: number;
     maxRetryWaitS: number;
     writeIntervalMs: number;
+    webhookSecret?: string;
+    webhookMaxBytes: number;
   };
   code: {
     embedder: "lsi" | "local" | "openai" | "none";
