@@ -483,6 +483,42 @@ export const SETTINGS: readonly Setting[] = [
     int(1024, 100 * 1024 * 1024).default(25 * 1024 * 1024),
     "Largest webhook delivery accepted (GitHub caps payloads at 25 MB).",
   ),
+  S(
+    ["queue", "engine"],
+    "REPOWRIGHT_QUEUE",
+    z.enum(["auto", "sqlite", "bullmq"]).default("auto"),
+    "Job queue: `auto` = BullMQ when the store is Redis, else the embedded SQLite queue in the data dir.",
+  ),
+  S(
+    ["queue", "concurrency"],
+    "REPOWRIGHT_QUEUE_CONCURRENCY",
+    int(1, 256).default(2),
+    "Jobs one worker (the server, or each `repowright worker`) runs at once.",
+  ),
+  S(
+    ["queue", "serverWorkers"],
+    "REPOWRIGHT_QUEUE_SERVER_WORKS",
+    bool.default(true),
+    "Whether `repowright serve` works jobs itself; `false` leaves them to `repowright worker` processes.",
+  ),
+  S(
+    ["queue", "attempts"],
+    "REPOWRIGHT_QUEUE_ATTEMPTS",
+    int(1, 100).default(3),
+    "Attempts per job, the first included (a job whose worker died counts one); then it is dead.",
+  ),
+  S(
+    ["queue", "backoffMs"],
+    "REPOWRIGHT_QUEUE_BACKOFF_MS",
+    int(0, 3_600_000).default(2000),
+    "Delay before a failed job's first retry; each next retry waits twice as long.",
+  ),
+  S(
+    ["queue", "leaseMs"],
+    "REPOWRIGHT_QUEUE_LEASE_MS",
+    int(200, 3_600_000).default(30_000),
+    "How long a worker holds a job without renewing (it renews while alive): a killed worker's job runs again after this.",
+  ),
 ];
 
 type Section = Record<string, unknown>;
@@ -580,6 +616,14 @@ export interface Config {
     timeoutS: number;
     prices: Record<string, { input: number; output: number; cached?: number }>;
     cacheTtlS: number;
+  };
+  queue: {
+    engine: "auto" | "sqlite" | "bullmq";
+    concurrency: number;
+    serverWorkers: boolean;
+    attempts: number;
+    backoffMs: number;
+    leaseMs: number;
   };
 }
 
