@@ -10,6 +10,7 @@ import { Redactor } from "./core/redact.js";
 import { createWorkspace, defaultWorkspaceRoots, type Workspace } from "./core/workspace.js";
 import { createHost, type Host } from "./mcp/host.js";
 import type { Toolset } from "./mcp/tool.js";
+import { openQueue, type Queue } from "./queue/index.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
 import { allToolsets } from "./toolsets/index.js";
@@ -21,6 +22,8 @@ export interface App {
   store: Store;
   workspace: Workspace;
   clients: Clients;
+  /** The job queue (no worker runs until someone calls `queue.work`: `serve`, `repowright worker`). */
+  queue: Queue;
   host: Host;
   close(): Promise<void>;
 }
@@ -43,6 +46,8 @@ export interface CreateAppOptions {
   cwd?: string;
   /** Builders of the outside services' clients (tests count them; embedders bring their own). */
   clientFactories?: Partial<ClientFactories>;
+  /** An already open queue (tests share one); the app then does not close it. */
+  queue?: Queue;
 }
 
 export async function createApp(options: CreateAppOptions = {}): Promise<App> {
@@ -65,6 +70,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
     cwd,
   );
   const store = options.store ?? (await openStore(config, log));
+  const queue = options.queue ?? openQueue(config, log);
+  const closeOwned = async () => {
+    if (!options.queue) await queue.close();
+    if (!options.store) await store.close();
+  };
   // Writes tell the host which resources changed; the host is built next, with the clients.
   let host: Host | undefined;
   const metrics = createMetrics({ defaultMetrics: true });
@@ -84,6 +94,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
       redactor,
       workspace,
       clients,
+      queue,
       metrics,
       toolsets: options.toolsets ?? allToolsets(),
       inventory: {
@@ -99,16 +110,17 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
       store,
       workspace,
       clients,
+      queue,
       host,
       async close() {
         await host?.close();
         await clients.close();
-        if (!options.store) await store.close();
+        await closeOwned();
       },
     };
   } catch (err) {
     await clients.close();
-    if (!options.store) await store.close();
+    await closeOwned();
     throw err;
   }
 }

@@ -7,21 +7,26 @@ import { createApp } from "../app.js";
 import { type ConfigOverrides, loadConfig } from "../core/config.js";
 import { AppError, ERROR_CONTRACT } from "../core/errors.js";
 import { restRoutes } from "../gateway/rest.js";
+import { enqueueDelivery, startWorking } from "../jobs/index.js";
 import { createAuthenticator } from "../mcp/auth.js";
 import { serveHttp } from "../mcp/http.js";
 import { buildInventory } from "../mcp/inventory.js";
 import { createSessionServer, SERVER_VERSION } from "../mcp/server.js";
 import { StdioTransport } from "../mcp/stdio.js";
 import { RawResult } from "../mcp/tool.js";
+import { queueEngine } from "../queue/index.js";
 import { allToolsets } from "../toolsets/index.js";
+import { githubWebhookRoute } from "../webhooks/github.js";
 import { registerAuditCommand } from "./audit-command.js";
 import { registerCodeCommands } from "./code-commands.js";
 import { registerGithubCommands } from "./github-commands.js";
 import { registerJiraCommands } from "./jira-commands.js";
 import { registerLlmCommands } from "./llm-commands.js";
 import { loadPlugins } from "./plugins.js";
+import { onStopSignal } from "./signals.js";
 import { registerSplitCommand } from "./split-command.js";
 import { formatToolList } from "./tools-list.js";
+import { registerWorkerCommand } from "./worker-command.js";
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -86,7 +91,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
       for (const s of host.skipped)
         io.stderr.write(`repowright: toolset ${s.name} not served: ${s.reason}\n`);
       const names = host.toolsets.map((t) => t.name).join(", ");
+      // Background jobs run here unless REPOWRIGHT_QUEUE_SERVER_WORKS=false leaves them to `repowright worker`.
+      const worker = config.queue.serverWorkers ? startWorking({ host, queue: app.queue }) : undefined;
       const shutdown = async () => {
+        await worker?.close().catch(() => {});
         await app.close().catch(() => {});
       };
       if (config.server.transport === "stdio") {
@@ -121,7 +129,21 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
         sessionIdleMs: config.server.sessionIdleMs,
         authenticator,
         authorizationServers: config.auth.issuer ? [config.auth.issuer] : [],
-        routes: [restRoutes(host, { authenticator })],
+        routes: [
+          ...(config.github.webhookSecret
+            ? [
+                githubWebhookRoute({
+                  secret: config.github.webhookSecret,
+                  store: app.store,
+                  log,
+                  registry: host.metrics.registry,
+                  maxBodyBytes: config.github.webhookMaxBytes,
+                  accept: enqueueDelivery(app.queue),
+                }),
+              ]
+            : []),
+          restRoutes(host, { authenticator }),
+        ],
       });
       out(`repowright ${SERVER_VERSION} serving MCP (Streamable HTTP) at ${http.url}`);
       if (config.auth.mode === "none" && !isLoopback(config.server.host)) {
@@ -134,6 +156,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
       );
       const origin = http.url.replace(/\/mcp$/, "");
       out(`health: ${origin}/healthz  metrics: ${origin}/metrics  REST: ${origin}/api/v1/tools`);
+      out(
+        `jobs: ${queueEngine(config)} queue, ${worker ? `worked here (concurrency ${config.queue.concurrency})` : "left to `repowright worker`"}${config.github.webhookSecret ? `; GitHub webhooks: ${origin}/webhooks/github` : ""}`,
+      );
       log.debug({ url: http.url }, "serving");
       await new Promise<void>((resolve) => onStopSignal(resolve));
       await http.close();
@@ -213,6 +238,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerJiraCommands(program, io);
   registerLlmCommands(program, io);
   registerAuditCommand(program, io);
+  registerWorkerCommand(program, io);
   registerSplitCommand(program, io, (code) => {
     exitCode = code;
   });
@@ -240,14 +266,3 @@ function isLoopback(host: string): boolean {
  * SIGINT/SIGTERM start a clean shutdown; a second signal, or a shutdown that takes longer than 10 s,
  * ends the process at once. The listeners stay installed, so no signal is ever ignored.
  */
-function onStopSignal(stop: () => void): void {
-  let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(signal === "SIGINT" ? 130 : 143);
-    stopping = true;
-    setTimeout(() => process.exit(signal === "SIGINT" ? 130 : 143), 10_000).unref();
-    stop();
-  };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-}

@@ -96,7 +96,11 @@ export class Redactor {
       into[key] = out;
       for (const [k, v] of Object.entries(source as Record<string, unknown>)) {
         if (SECRET_KEY.test(k) && (typeof v === "string" || typeof v === "number")) out[k] = REDACTED;
-        else stack.push({ from: v, into: out, key: k });
+        else {
+          // Claim the key now, so the copy keeps the source's key order although it is filled later.
+          out[k] = undefined;
+          stack.push({ from: v, into: out, key: k });
+        }
       }
     }
     return root.v as T;

@@ -70,6 +70,31 @@ export function restRoutes(host: Host, options: RestOptions = {}): HttpRoute {
       sendJson(res, 200, openApi(host, caller, options.authenticator !== undefined));
       return true;
     }
+    // Jobs are read and cancelled through the jobs toolset's tools: the same checks as any call.
+    const job = /^\/jobs(?:\/([A-Za-z0-9_.:-]{1,128}))?$/.exec(rest);
+    if (job && (req.method === "GET" || (req.method === "DELETE" && job[1]))) {
+      const controller = new AbortController();
+      res.on("close", () => {
+        if (!res.writableFinished) controller.abort(new Error("client disconnected"));
+      });
+      const wait = url.searchParams.get("wait_s");
+      const state = url.searchParams.get("state");
+      const [tool, args] = !job[1]
+        ? ["list_jobs", { ...(state ? { state } : {}) }]
+        : req.method === "DELETE"
+          ? ["cancel_job", { job_id: job[1] }]
+          : ["get_job", { job_id: job[1], ...(wait ? { wait_s: Number(wait) } : {}) }];
+      if (!host.tools.has(tool)) {
+        sendJson(res, 404, {
+          error: "the jobs toolset is not served here",
+          type: "not_found",
+          status_code: 404,
+        });
+        return true;
+      }
+      sendOutcome(res, await host.invoke(tool, args, { caller, signal: controller.signal }));
+      return true;
+    }
     const m = /^\/tools\/([A-Za-z0-9_]+)$/.exec(rest);
     if (!m) {
       sendJson(res, 404, {

@@ -13,3 +13,11 @@ export const perPage = (d = 30) =>
 /** How many items to return: a whole number from 1 to `max`, `d` when not given. */
 export const limitIn = (max: number, d: number, description: string) =>
   z.number().int().min(1).max(max).default(d).describe(description);
+
+/** A long tool's switch to run as a background job (jobs/index.ts `runInBackground`). */
+export const background = z
+  .boolean()
+  .default(false)
+  .describe(
+    "Run as a background job: the call returns a job id at once; follow it with get_job, GET /api/v1/jobs/<id> or the repowright://jobs/<id> resource.",
+  );

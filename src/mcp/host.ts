@@ -10,6 +10,7 @@ import type { Logger } from "../core/log.js";
 import { createMetrics, type Metrics } from "../core/metrics.js";
 import type { Redactor } from "../core/redact.js";
 import type { Workspace } from "../core/workspace.js";
+import type { Queue } from "../queue/types.js";
 import type { Store } from "../store/types.js";
 import { createAuditLog, createCallGuard } from "./auth.js";
 import { buildInventory, type InventoryOptions } from "./inventory.js";
@@ -74,6 +75,7 @@ export interface CreateHostOptions {
   redactor: Redactor;
   workspace: Workspace;
   clients: Clients;
+  queue: Queue;
   toolsets: readonly Toolset[];
   inventory: InventoryOptions;
   metrics?: Metrics;
@@ -89,6 +91,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     log,
     workspace: options.workspace,
     clients: options.clients,
+    queue: options.queue,
     resourceUpdated(uri) {
       if (updates.listenerCount("updated") === 0) return;
       try {

@@ -96,6 +96,7 @@ class CallContext implements ToolContext {
   readonly log: HostServices["log"];
   readonly workspace: HostServices["workspace"];
   readonly clients: HostServices["clients"];
+  readonly queue: HostServices["queue"];
   readonly resourceUpdated: HostServices["resourceUpdated"];
   readonly caller: Caller;
   readonly client: ClientBridge | undefined;
@@ -113,6 +114,7 @@ class CallContext implements ToolContext {
     this.log = services.log;
     this.workspace = services.workspace;
     this.clients = services.clients;
+    this.queue = services.queue;
     this.resourceUpdated = services.resourceUpdated;
     this.caller = call.caller;
     this.client = call.client;

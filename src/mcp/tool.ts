@@ -9,6 +9,7 @@ import type { Clients } from "../clients.js";
 import type { Config } from "../core/config.js";
 import type { Logger } from "../core/log.js";
 import type { Workspace } from "../core/workspace.js";
+import type { Queue } from "../queue/types.js";
 import type { Store } from "../store/types.js";
 import { boundStrings } from "./bounded.js";
 
@@ -64,6 +65,8 @@ export interface HostServices {
   workspace: Workspace;
   /** The clients of outside services, each built once per process by the composition root. */
   clients: Clients;
+  /** The job queue: long tools and agent runs become jobs here (jobs/index.ts). */
+  queue: Queue;
   /**
    * Says that the resource at `uri` may have changed (a tool wrote what it shows): every session of this
    * host that subscribed to that exact URI gets `notifications/resources/updated`. Cheap when nobody

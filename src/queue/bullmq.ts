@@ -64,9 +64,9 @@ export function createBullmqQueue(options: BullmqQueueOptions): Queue {
   const watchers = new Map<string, Set<(job: Job) => void>>();
   const opened: QueueWorker[] = [];
 
-  const toJob = async (job: BullJob): Promise<Job> => {
+  /** `raw`: the state read BEFORE the job's hash, so that a completed job's result is in what was read. */
+  const toJob = async (job: BullJob, raw: string): Promise<Job> => {
     const envelope = job.data as Envelope;
-    const raw = await job.getState();
     const cancelled = (await connection.exists(cancelKey(String(job.id)))) === 1;
     const state = mapState(raw, cancelled);
     const progress = job.progress;
@@ -89,8 +89,10 @@ export function createBullmqQueue(options: BullmqQueueOptions): Queue {
   };
 
   const fetch = async (id: string) => {
+    const raw = await bull.getJobState(id);
+    if (raw === "unknown") return undefined;
     const job = await BullJob.fromId(bull, id);
-    return job ? toJob(job) : undefined;
+    return job ? toJob(job, raw) : undefined;
   };
 
   const notify = (id: string) => {
@@ -141,9 +143,10 @@ export function createBullmqQueue(options: BullmqQueueOptions): Queue {
         removeOnComplete: { age: KEEP_COMPLETED_S },
         removeOnFail: { age: KEEP_FAILED_S },
       });
+      const raw = await bull.getJobState(String(added.id));
       const stored = (await BullJob.fromId(bull, String(added.id))) ?? added;
       const created = (stored.data as Envelope).nonce === nonce;
-      return { job: (await toJob(stored)) as Job<T>, created };
+      return { job: (await toJob(stored, raw)) as Job<T>, created };
     },
 
     get: fetch,
@@ -164,8 +167,10 @@ export function createBullmqQueue(options: BullmqQueueOptions): Queue {
     async list({ state, limit = 50 }: ListOptions = {}) {
       const n = Math.max(1, Math.min(limit, 500));
       const types = state === undefined ? ALL_TYPES : BULL_TYPES[state];
-      const jobs = await bull.getJobs([...types], 0, n - 1, false);
-      const mapped = await Promise.all(jobs.filter(Boolean).map(toJob));
+      const found = await bull.getJobs([...types], 0, n - 1, false);
+      const mapped = (await Promise.all(found.filter(Boolean).map((j) => fetch(String(j.id))))).filter(
+        (j): j is Job => j !== undefined,
+      );
       return mapped
         .filter((j) => state === undefined || j.state === state)
         .sort((a, b) => b.createdAt - a.createdAt)
@@ -213,7 +218,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): Queue {
           if ((await connection.exists(cancelKey(String(job.id)))) === 1) {
             throw new UnrecoverableError("cancelled");
           }
-          const view = await toJob(job);
+          const view = await toJob(job, "active");
           const outcome = await runHandler(
             handlers,
             view,

@@ -9,6 +9,7 @@ import { frappeToolset } from "./frappe/index.js";
 import { githubToolset } from "./github/index.js";
 import { goalsToolset } from "./goals/index.js";
 import { jiraToolset } from "./jira/index.js";
+import { jobsToolset } from "./jobs/index.js";
 import { memoryToolset } from "./memory/index.js";
 import { prsToolset } from "./prs/index.js";
 import { webToolset } from "./web/index.js";
@@ -24,5 +25,6 @@ export function allToolsets(): Toolset[] {
     prsToolset,
     webToolset,
     frappeToolset,
+    jobsToolset,
   ] as Toolset[];
 }

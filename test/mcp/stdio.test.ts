@@ -228,7 +228,8 @@ describe("oversized and malformed messages over stdio", () => {
       send(huge(10_485_760 - 100).padEnd(10_485_760, " "));
       send("{not json");
       send(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }));
-      await waitUntil(() => lines().some((m) => m.id === 2));
+      // Calls are served concurrently: the answer to 7 may come after the one to 2.
+      await waitUntil(() => lines().some((m) => m.id === 2) && lines().some((m) => m.id === 7));
       const errors = lines().filter((m) => m.error);
       expect(errors.map((e) => e.error!.code)).toEqual([-32600, -32700]);
       expect(errors[0]!.error!.message).toMatch(/message too large/);

@@ -9,6 +9,8 @@
 import { z } from "zod";
 import { notFoundError, validationError } from "../../core/errors.js";
 import { type GithubDeps, missingCredentials } from "../../github/client.js";
+import { runInBackground } from "../../jobs/index.js";
+import { background } from "../../mcp/fragments.js";
 import { defineToolset, LOCAL_WRITE, REMOTE_READ } from "../../mcp/tool.js";
 import { downloadJobLog, FAILED, jobView, runJobs, runView } from "../github/actions.js";
 import { type GhCtx, gh, ghTool, owner, repo, sleep } from "../github/common.js";
@@ -261,10 +263,13 @@ export const waitForCiRun = ghTool({
     run_id: z.number().int().min(1).describe("The run."),
     timeout_s: z.number().int().min(1).max(3600).default(600).describe("Give up waiting after this long."),
     poll_s: z.number().min(1).max(300).default(10).describe("Seconds between polls."),
+    background,
   }),
   annotations: REMOTE_READ,
   timeoutMs: 3_700_000,
   async handler(input, ctx) {
+    const job = await runInBackground(ctx, "wait_for_ci_run", input);
+    if (job) return job;
     const { request } = gh(ctx);
     const deadline = Date.now() + input.timeout_s * 1000;
     for (let polls = 1; ; polls++) {

@@ -6,7 +6,8 @@
 import { relative } from "node:path";
 import { z } from "zod";
 import { notFoundError, validationError } from "../../core/errors.js";
-import { limitIn } from "../../mcp/fragments.js";
+import { runInBackground } from "../../jobs/index.js";
+import { background, limitIn } from "../../mcp/fragments.js";
 import { defineToolset, LOCAL_UPDATE, READ_ONLY, toolFor } from "../../mcp/tool.js";
 import { type CodeService, createCodeService } from "./service.js";
 
@@ -49,10 +50,13 @@ export const indexRepositoryTool = tool({
       .describe(
         "Vectors for semantic search: the configured embedder (REPOWRIGHT_EMBEDDER), the offline LSI model, or none.",
       ),
+    background,
   }),
   annotations: LOCAL_UPDATE,
   timeoutMs: 3_600_000,
   async handler(input, ctx) {
+    const job = await runInBackground(ctx, "index_repository", input);
+    if (job) return job;
     const service = ctx.deps;
     // MCP progress must only grow: the embedding phase continues where the file phase ended.
     let offset = 0;
