@@ -20,6 +20,7 @@ import { registerGithubCommands } from "./github-commands.js";
 import { registerJiraCommands } from "./jira-commands.js";
 import { registerLlmCommands } from "./llm-commands.js";
 import { loadPlugins } from "./plugins.js";
+import { registerSandboxCommand } from "./sandbox-command.js";
 import { registerSplitCommand } from "./split-command.js";
 import { formatToolList } from "./tools-list.js";
 
@@ -213,6 +214,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerJiraCommands(program, io);
   registerLlmCommands(program, io);
   registerAuditCommand(program, io);
+  registerSandboxCommand(program, io);
   registerSplitCommand(program, io, (code) => {
     exitCode = code;
   });
