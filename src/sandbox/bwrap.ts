@@ -138,7 +138,13 @@ async function tryBwrap(bwrap: string | undefined): Promise<SandboxPreflight> {
   const dir = mkdtempSync(join(tmpdir(), "repowright-preflight-"));
   try {
     const version = await run(["--version"], dir);
-    if (version.exitCode === 127) return unavailable(`bwrap not found at ${bwrap}`, bwrap);
+    if (version.exitCode === 127) {
+      const missing = version.stderr.text.includes("ENOENT");
+      const why = missing
+        ? `bwrap not found at ${bwrap}`
+        : `bwrap at ${bwrap} cannot be run: ${version.stderr.text.trim()}`;
+      return unavailable(why, bwrap);
+    }
     const trial = await run(
       bwrapArgs({ cwd: realpathSync(dir), writable: [], network: false }, ["true"]),
       dir,
