@@ -24,6 +24,7 @@ import { registerJiraCommands } from "./jira-commands.js";
 import { registerLlmCommands } from "./llm-commands.js";
 import { loadPlugins } from "./plugins.js";
 import { onStopSignal } from "./signals.js";
+import { registerSandboxCommand } from "./sandbox-command.js";
 import { registerSplitCommand } from "./split-command.js";
 import { formatToolList } from "./tools-list.js";
 import { registerWorkerCommand } from "./worker-command.js";
@@ -239,6 +240,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerLlmCommands(program, io);
   registerAuditCommand(program, io);
   registerWorkerCommand(program, io);
+  registerSandboxCommand(program, io);
   registerSplitCommand(program, io, (code) => {
     exitCode = code;
   });

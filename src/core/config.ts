@@ -363,6 +363,30 @@ export const SETTINGS: readonly Setting[] = [
     "Repository indexes a server keeps open (with their chunk table and vectors in memory); the least recently used idle one is closed beyond this.",
   ),
   S(
+    ["sandbox", "level"],
+    "REPOWRIGHT_SANDBOX",
+    z.enum(["auto", "bubblewrap", "process"]).default("auto"),
+    "Isolation of a repository's own commands (install, test) run by the agents: `bubblewrap` (read-only root, private /tmp and home, no network; an error where bwrap cannot run), `process` (own process group, scrubbed environment and limits only), or `auto` (bubblewrap when it works, else process, recorded with the reason). See docs/sandbox.md.",
+  ),
+  S(
+    ["sandbox", "timeoutS"],
+    "REPOWRIGHT_SANDBOX_TIMEOUT_S",
+    int(1, 24 * 3600).default(900),
+    "Longest a sandboxed command may run; then its whole process group is killed (SIGTERM, SIGKILL after a grace).",
+  ),
+  S(
+    ["sandbox", "maxOutputBytes"],
+    "REPOWRIGHT_SANDBOX_MAX_OUTPUT_BYTES",
+    int(1024, 256 * 1024 * 1024).default(1024 * 1024),
+    "Output kept per stream of a sandboxed command: the head and the tail, with the number of bytes dropped between them.",
+  ),
+  S(
+    ["sandbox", "network"],
+    "REPOWRIGHT_SANDBOX_NETWORK",
+    bool.default(false),
+    "Let sandboxed commands reach the network (under bubblewrap; the process level never isolates the network).",
+  ),
+  S(
     ["llm", "provider"],
     "REPOWRIGHT_LLM_PROVIDER",
     z.enum(["anthropic", "openai"]).default("anthropic"),
@@ -577,6 +601,12 @@ export interface Config {
     embeddingApiKey?: string;
     maxFileBytes: number;
     maxOpenIndexes: number;
+  };
+  sandbox: {
+    level: "auto" | "bubblewrap" | "process";
+    timeoutS: number;
+    maxOutputBytes: number;
+    network: boolean;
   };
   jira: { url?: string; email?: string; apiToken?: string };
   frappe: { url?: string; apiKey?: string; apiSecret?: string };
