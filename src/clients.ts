@@ -56,7 +56,11 @@ export interface ClientFactories {
 }
 
 export const defaultClientFactories: ClientFactories = {
-  github: (options) => ({ octokit: createGithubClient(options), fetch: globalThis.fetch.bind(globalThis) }),
+  github: (options) => ({
+    octokit: createGithubClient(options),
+    // Log downloads follow GitHub's redirect with the same fetch as the API calls.
+    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+  }),
   jira: createJiraClient,
   web: createWebClient,
 };
