@@ -2,7 +2,7 @@
  * Composition root: configuration -> redactor -> logger -> store -> clients of outside services -> host. Entry points (CLI, tests,
  * embedders) build an App and hand it to a transport; nothing below reads the environment itself.
  */
-import { type ClientFactories, type Clients, createClients } from "./clients.js";
+import { type ClientFactories, type Clients, type CreateClientsOptions, createClients } from "./clients.js";
 import { type Config, type ConfigOverrides, loadConfig, secretValues } from "./core/config.js";
 import { createLogger, type Logger } from "./core/log.js";
 import { createMetrics } from "./core/metrics.js";
@@ -48,6 +48,10 @@ export interface CreateAppOptions {
   clientFactories?: Partial<ClientFactories>;
   /** An already open queue (tests share one); the app then does not close it. */
   queue?: Queue;
+  /** The fetch the model clients use (tests: one that reaches only loopback). */
+  modelFetch?: CreateClientsOptions["modelFetch"];
+  /** The web client's DNS lookup and dial (tests: a fake table and a dial to their own loopback server). */
+  webNetwork?: CreateClientsOptions["webNetwork"];
 }
 
 export async function createApp(options: CreateAppOptions = {}): Promise<App> {
@@ -85,6 +89,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<App> {
     registry: metrics.registry,
     resourceUpdated: (uri) => host?.services.resourceUpdated(uri),
     factories: options.clientFactories,
+    modelFetch: options.modelFetch,
+    webNetwork: options.webNetwork,
   });
   try {
     host = await createHost({

@@ -1,5 +1,5 @@
 /**
- * The clients of outside services (GitHub, Jira, the language models), built once per process by the composition root (app.ts)
+ * The clients of outside services (GitHub, Jira, the web, the language models), built once per process by the composition root (app.ts)
  * and handed to every toolset (and agent) through `services.clients`: one GitHub client means one Octokit, one
  * circuit breaker, one response cache and one write-pacing group for the whole process, whichever
  * toolsets write to GitHub.
@@ -19,6 +19,12 @@ import {
 import { createJiraClient, type JiraDeps, missingJiraCredentials } from "./jira/client.js";
 import { createModels, type Models } from "./llm/models.js";
 import type { Store } from "./store/types.js";
+import {
+  type CreateWebClientOptions,
+  createWebClient,
+  type WebClient,
+  type WebNetwork,
+} from "./web/client.js";
 
 export interface Clients {
   /**
@@ -31,9 +37,14 @@ export interface Clients {
   /** The Jira client (jira.js with its breaker), built on first use; `validation` without credentials. */
   jira(): JiraDeps;
   jiraUnavailable(): string | undefined;
+  /**
+   * The web client (web_fetch, web_search): its undici Agents, the public-address guard, and the network
+   * edges (DNS lookup and dial) they go through; built on first use.
+   */
+  web(): WebClient;
   /** The agents' language models (cheap and strong tier), with their limiter, accounting and budgets. */
   readonly models: Models;
-  /** Releases connections the clients opened (the limiters' Redis connection). */
+  /** Releases connections the clients opened (the limiters' Redis connection, the web client's sockets). */
   close(): Promise<void>;
 }
 
@@ -41,11 +52,17 @@ export interface Clients {
 export interface ClientFactories {
   github(options: CreateClientOptions): GithubDeps;
   jira(options: { config: Readonly<Config>; log: Logger }): JiraDeps;
+  web(options: CreateWebClientOptions): WebClient;
 }
 
 export const defaultClientFactories: ClientFactories = {
-  github: (options) => ({ octokit: createGithubClient(options), fetch: globalThis.fetch.bind(globalThis) }),
+  github: (options) => ({
+    octokit: createGithubClient(options),
+    // Log downloads follow GitHub's redirect with the same fetch as the API calls.
+    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+  }),
   jira: createJiraClient,
+  web: createWebClient,
 };
 
 export interface CreateClientsOptions {
@@ -59,12 +76,18 @@ export interface CreateClientsOptions {
   registry: Registry;
   /** The fetch the model clients use (tests inject one that reaches only loopback). */
   modelFetch?: typeof fetch;
+  /**
+   * The web client's network edges (tests: a fake DNS table and a dial that reaches only their own
+   * loopback server, so no web test can leave the machine even with the address guard broken).
+   */
+  webNetwork?: Partial<WebNetwork>;
 }
 
 export function createClients(options: CreateClientsOptions): Clients {
   const factories = { ...defaultClientFactories, ...options.factories };
   let github: GithubDeps | undefined;
   let jira: JiraDeps | undefined;
+  let web: WebClient | undefined;
   let limiterConnection: InstanceType<typeof Bottleneck.IORedisConnection> | undefined;
   const githubUnavailable = () => missingCredentials(options.config.github);
   const jiraUnavailable = () => missingJiraCredentials(options.config.jira);
@@ -100,7 +123,12 @@ export function createClients(options: CreateClientsOptions): Clients {
       jira = factories.jira({ config: options.config, log: options.log });
       return jira;
     },
+    web() {
+      web ??= factories.web({ config: options.config.web, network: options.webNetwork });
+      return web;
+    },
     async close() {
+      await web?.close();
       await limiterConnection?.disconnect(true);
     },
     github() {

@@ -13,6 +13,7 @@ import { createGithubEmulator, type GithubEmulator } from "../../src/emulators/g
 import type { GithubDeps } from "../../src/github/client.js";
 import { dropPrefix, uniquePrefix } from "../goals/redis-prefix.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
+import { loopbackFetch } from "../helpers/loopback.js";
 
 const redisUrl = inject("redisUrl");
 
@@ -135,7 +136,7 @@ describe.skipIf(!redisUrl)("GitHub write pacing shared by replicas on one Redis"
     const sent: number[] = [];
     const timed: typeof fetch = (input, init) => {
       if ((init?.method ?? "GET").toUpperCase() === "POST") sent.push(performance.now());
-      return fetch(input, init);
+      return loopbackFetch(input, init);
     };
     for (let i = 0; i < 2; i++) {
       apps.push(

@@ -7,9 +7,11 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../src/app.js";
+import { defaultClientFactories } from "../../src/clients.js";
 import { createGithubEmulator, type GithubEmulator } from "../../src/emulators/github/server.js";
 import { createAuthenticator, readAudit } from "../../src/mcp/auth.js";
 import { type HttpServer, serveHttp } from "../../src/mcp/http.js";
+import { loopbackFetch } from "../helpers/loopback.js";
 import { tempHome } from "../mcp/serve-process.js";
 
 const SECRET = "a-requests-guard-test-secret-of-32-chars";
@@ -54,6 +56,8 @@ describe("resources and prompts under the tool guard (HTTP + JWT)", () => {
         GITHUB_TOKEN: "test-token",
         GITHUB_API_URL: emu.url,
       },
+      // The GitHub client reaches only loopback, whatever its base URL.
+      clientFactories: { github: (o) => defaultClientFactories.github({ ...o, fetch: loopbackFetch }) },
     });
     http = await serveHttp(app.host, {
       host: "127.0.0.1",

@@ -8,6 +8,7 @@ import { runCli } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/core/config.js";
 import { createWorkspace } from "../../src/core/workspace.js";
 import { createCodeService } from "../../src/toolsets/code/service.js";
+import { parentEnv } from "../helpers/env.js";
 import { makeFixtureRepo, write } from "./fixture.js";
 
 async function cli(args: string[], env: Record<string, string>) {
@@ -87,7 +88,7 @@ describe("an index killed half-way", () => {
       }
       const main = resolve(__dirname, "../../src/cli/main.ts");
       const child = spawn(process.execPath, ["--import", "tsx", main, "index", repo, "--embedder", "lsi"], {
-        env: { ...process.env, REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" },
+        env: { ...parentEnv(), REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" },
         stdio: ["ignore", "pipe", "pipe"],
       });
       const killed = await new Promise<boolean>((done) => {
@@ -139,7 +140,7 @@ describe("repowright index --watch", () => {
     const env = { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" };
     const main = resolve(__dirname, "../../src/cli/main.ts");
     const child = spawn(process.execPath, ["--import", "tsx", main, "index", repo, "--watch"], {
-      env: { ...process.env, ...env },
+      env: { ...parentEnv(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

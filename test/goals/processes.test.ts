@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type App, createApp } from "../../src/app.js";
+import { parentEnv } from "../helpers/env.js";
 import { dropPrefix, uniquePrefix } from "./redis-prefix.js";
 
 const redisUrl = inject("redisUrl");
@@ -26,7 +27,7 @@ class Worker {
 
   constructor(mode: string, args: Record<string, unknown>, env: Record<string, string>) {
     this.child = spawn(process.execPath, ["--import", "tsx", WORKER, mode, JSON.stringify(args)], {
-      env: { ...process.env, ...env },
+      env: { ...parentEnv(), ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     createInterface({ input: this.child.stdout }).on("line", (l) => {

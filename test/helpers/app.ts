@@ -1,6 +1,9 @@
 /**
  * Test helpers: a real host with real toolsets on a throwaway data dir, and a real MCP SDK client
- * connected to it over an in-memory transport.
+ * connected to it over an in-memory transport. The app's network edges reach only loopback unless the
+ * test brings its own (test/helpers/loopback.ts): the model clients' fetch, the GitHub client's fetch and
+ * the web client's lookup and dial, so a default base URL (api.github.com, api.anthropic.com, ...) or a
+ * broken guard cannot send a packet off the machine.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,8 +12,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { type App, type CreateAppOptions, createApp } from "../../src/app.js";
+import { defaultClientFactories } from "../../src/clients.js";
 import type { Host } from "../../src/mcp/host.js";
 import { createSessionServer } from "../../src/mcp/server.js";
+import { loopbackFetch, loopbackWebNetwork } from "./loopback.js";
 
 export interface TestApp extends App {
   home: string;
@@ -21,8 +26,16 @@ export interface TestApp extends App {
 
 export async function startTestApp(options: CreateAppOptions = {}): Promise<TestApp> {
   const home = mkdtempSync(join(tmpdir(), "rw-test-"));
+  const github = options.clientFactories?.github ?? defaultClientFactories.github;
   const app = await createApp({
     ...options,
+    modelFetch: options.modelFetch ?? loopbackFetch,
+    webNetwork: options.webNetwork ?? loopbackWebNetwork,
+    clientFactories: {
+      ...options.clientFactories,
+      // A test's own fetch (given in the options it passes on) wins over this one.
+      github: (o) => github({ fetch: loopbackFetch, ...o }),
+    },
     // Tests build their repositories in the temp dir: that is the workspace unless a test says otherwise.
     env: {
       REPOWRIGHT_HOME: home,

@@ -8,19 +8,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parentEnv } from "../helpers/env.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = "src/cli/main.ts";
 export const FIXTURES_PLUGIN = join(REPO_ROOT, "test/conformance/fixtures.ts");
 
-/** The parent's environment without repowright settings, plus a fresh data dir and quiet logs. */
+/**
+ * The parent's environment without repowright settings or outside services' credentials (parentEnv),
+ * plus a fresh data dir and quiet logs.
+ */
 export function childEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith("REPOWRIGHT_")) env[k] = v;
-  }
   return {
-    ...env,
+    ...parentEnv(),
     REPOWRIGHT_HOME: home,
     REPOWRIGHT_LOG_LEVEL: "warn",
     REPOWRIGHT_STORE: "sqlite",

@@ -90,7 +90,10 @@ describe("jobs", () => {
     expect(JSON.stringify(hits.data)).toContain("m7.ts");
 
     const read = await app.client.readResource({ uri: `repowright://jobs/${id}` });
-    expect(JSON.parse(String((read.contents[0] as { text?: string })?.text))).toMatchObject({ job_id: id, state: "completed" });
+    expect(JSON.parse(String((read.contents[0] as { text?: string })?.text))).toMatchObject({
+      job_id: id,
+      state: "completed",
+    });
 
     const rest = await fetch(`${origin}/api/v1/jobs/${id}`);
     expect(rest.status).toBe(200);

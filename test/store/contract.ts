@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { ToolError } from "../../src/core/errors.js";
 import type { Store } from "../../src/store/types.js";
+import { parentEnv } from "../helpers/env.js";
 
 export interface ContractTarget {
   /** Opens a fresh handle on the same underlying store (another connection / file handle). */
@@ -247,7 +248,7 @@ export function storeContract(target: () => ContractTarget) {
     const runWorker = () =>
       new Promise<number>((resolve, reject) => {
         const child = spawn(process.execPath, ["--import", "tsx", worker, ns, "300"], {
-          env: { ...process.env, ...childEnv },
+          env: { ...parentEnv(), ...childEnv },
           stdio: ["ignore", "pipe", "inherit"],
         });
         let out = "";

@@ -3,139 +3,46 @@
  *
  * web_fetch is a server fetching what a model asks for, so it refuses, by default, every address that is
  * not on the public internet (loopback, private, link-local, unique-local, the cloud metadata address):
- * checked for IP literals in the URL, for every redirect hop, and at connection time on the addresses
- * DNS returned (an undici Agent with a checking lookup), so DNS rebinding cannot slip through. Pages are
+ * checked for IP literals in the URL, for every redirect hop, and at connection time on every address DNS
+ * returned, before the checked address is dialled, so DNS rebinding cannot slip through. That lives in
+ * the process's web client (src/web/client.ts, `services.clients.web()`), whose DNS lookup and dial are
+ * injectable, so tests never leave loopback. Pages are
  * read up to REPOWRIGHT_WEB_MAX_BYTES; HTML becomes Markdown (scripts and styles dropped), JSON is
  * pretty-printed, text stays text, anything else is refused.
  */
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import ipaddr from "ipaddr.js";
 import { NodeHtmlMarkdown } from "node-html-markdown";
-import { Agent, fetch as undiciFetch } from "undici";
 import { z } from "zod";
 import type { Config } from "../../core/config.js";
-import { ToolError, validationError } from "../../core/errors.js";
+import { httpError, retryAfterSeconds, ToolError, validationError } from "../../core/errors.js";
 import { type Breaker, createBreaker } from "../../core/resilience.js";
 import { defineTool, defineToolset, REMOTE_READ, type Tool } from "../../mcp/tool.js";
+import type { WebClient, WebResponse } from "../../web/client.js";
 
 interface WebDeps {
-  agent: Agent;
+  /** The process's web client (services.clients.web()): its Agents, the address guard, the network edges. */
+  web: WebClient;
   config: Readonly<Config["web"]>;
   /** Pauses searches while the provider keeps failing (fetching arbitrary sites has no breaker). */
   searchBreaker: Breaker;
 }
 
-const MAX_REDIRECTS = 5;
 const USER_AGENT = "repowright/0.1 (MCP web_fetch)";
 
 /**
- * Whether an address is on the public internet (what web_fetch may reach by default). ipaddr.js gives
- * IPv4-mapped addresses their IPv4 range and puts NAT64, 6to4 and Teredo in ranges of their own (refused
- * here), but calls an IPv4-compatible address (::/96) written in hex, `::7f00:1` — which is what URL
- * parsing makes of `[::127.0.0.1]` — unicast: such an address is judged by the IPv4 address it carries.
+ * What an HTTP error answer becomes (the one mapping, httpError). A site's 401 stays `forbidden`: the
+ * page wants credentials web_fetch does not have, not repowright's own (which `auth` would say).
  */
-export function isPublicAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  const ip = ipaddr.process(address);
-  if (ip.range() !== "unicast") return false;
-  if (ip.kind() === "ipv6") {
-    const p = (ip as ipaddr.IPv6).parts;
-    if (p.slice(0, 6).every((x) => x === 0)) {
-      const v4 = new ipaddr.IPv4([p[6]! >> 8, p[6]! & 255, p[7]! >> 8, p[7]! & 255]);
-      return v4.range() === "unicast";
-    }
-  }
-  return true;
-}
-
-function forbiddenHost(host: string, address: string): ToolError {
-  return new ToolError(
-    "forbidden",
-    `${host} is ${address === host ? "" : `at ${address}, `}not a public internet address; web_fetch does not reach loopback, private or link-local networks (REPOWRIGHT_WEB_ALLOW_PRIVATE=true allows it)`,
-    { statusCode: 403 },
-  );
-}
-
-/** A connection-time check: every address DNS gives for a host must be public. */
-function checkedLookup(allowPrivate: boolean) {
-  return (
-    hostname: string,
-    options: object,
-    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-  ) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, []);
-      const list = addresses as LookupAddress[];
-      const bad = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address));
-      if (bad) return callback(forbiddenHost(hostname, bad.address) as unknown as NodeJS.ErrnoException, []);
-      if ((options as { all?: boolean }).all) return callback(null, list);
-      callback(null, list[0]!.address, list[0]!.family);
-    });
-  };
-}
-
-function statusError(status: number, url: string, retryAfter: string | null): ToolError {
-  const what = `${url} answered HTTP ${status}`;
-  if (status === 404 || status === 410) return new ToolError("not_found", what, { statusCode: status });
-  if (status === 401 || status === 403) return new ToolError("forbidden", what, { statusCode: status });
-  if (status === 429) {
-    const s = Number(retryAfter);
-    return new ToolError("rate_limited", what, {
-      statusCode: 429,
-      ...(Number.isFinite(s) ? { retryAfterS: s } : {}),
-    });
-  }
-  if (status >= 500) return new ToolError("upstream", what, { statusCode: status });
-  return new ToolError("validation", what, { statusCode: status });
-}
-
-/** Fetches following redirects by hand, so each hop's host is checked. */
-async function fetchChecked(deps: WebDeps, start: URL, signal: AbortSignal) {
-  let url = start;
-  for (let hop = 0; ; hop++) {
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw validationError(`only http and https URLs can be fetched, not ${url.protocol}`);
-    }
-    const host = url.hostname.replace(/^\[|\]$/g, "");
-    if (ipaddr.isValid(host) && !deps.config.allowPrivate && !isPublicAddress(host))
-      throw forbiddenHost(host, host);
-    let res: Awaited<ReturnType<typeof undiciFetch>>;
-    try {
-      res = await undiciFetch(url, {
-        dispatcher: deps.agent,
-        redirect: "manual",
-        signal,
-        headers: {
-          "user-agent": USER_AGENT,
-          accept: "text/html,application/xhtml+xml,text/plain;q=0.9,application/json;q=0.9,*/*;q=0.5",
-        },
-      });
-    } catch (err) {
-      const cause = (err as { cause?: unknown }).cause;
-      if (cause instanceof ToolError) throw cause;
-      if (signal.aborted) throw err;
-      throw new ToolError(
-        "upstream",
-        `fetching ${url.href} failed: ${(cause as Error)?.message ?? (err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    const location = res.headers.get("location");
-    if (res.status >= 300 && res.status < 400 && location) {
-      await res.body?.cancel();
-      if (hop >= MAX_REDIRECTS)
-        throw new ToolError("upstream", `more than ${MAX_REDIRECTS} redirects from ${start.href}`);
-      url = new URL(location, url);
-      continue;
-    }
-    return { res, url };
-  }
+function answered(service: string, res: WebResponse, page: boolean): ToolError {
+  return httpError({
+    service,
+    status: res.status,
+    retryAfterS: retryAfterSeconds(res.headers.get("retry-after")),
+    ...(page && res.status === 401 ? { type: "forbidden" as const } : {}),
+  });
 }
 
 /** The body as text, at most maxBytes (and whether it was cut). */
-async function readCapped(res: Awaited<ReturnType<typeof undiciFetch>>, maxBytes: number) {
+async function readCapped(res: WebResponse, maxBytes: number) {
   const chunks: Uint8Array[] = [];
   let size = 0;
   let cut = false;
@@ -172,10 +79,16 @@ export const webFetch = defineTool({
   annotations: REMOTE_READ,
   async handler(input, ctx) {
     const deps = ctx.deps as WebDeps;
-    const { res, url } = await fetchChecked(deps, new URL(input.url), ctx.signal);
+    const { res, url } = await deps.web.fetchPage(new URL(input.url), {
+      signal: ctx.signal,
+      headers: {
+        "user-agent": USER_AGENT,
+        accept: "text/html,application/xhtml+xml,text/plain;q=0.9,application/json;q=0.9,*/*;q=0.5",
+      },
+    });
     if (res.status >= 400) {
       await res.body?.cancel();
-      throw statusError(res.status, url.href, res.headers.get("retry-after"));
+      throw answered(url.href, res, true);
     }
     const type = (res.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     const textual = type === "" || type.startsWith("text/") || /json|xml|javascript|yaml/.test(type);
@@ -234,22 +147,28 @@ export const webSearch = defineTool({
   }),
   annotations: REMOTE_READ,
   async handler(input, ctx) {
-    const { config, agent, searchBreaker } = ctx.deps as WebDeps;
+    const { config, web, searchBreaker } = ctx.deps as WebDeps;
     let hits: SearchHit[] = [];
     const get = (url: URL, headers: Record<string, string> = {}) =>
       searchBreaker.execute(() => getJson(url, headers));
     const getJson = async (url: URL, headers: Record<string, string>) => {
-      const res = await undiciFetch(url, {
-        dispatcher: agent,
-        signal: ctx.signal,
-        headers: { accept: "application/json", "user-agent": USER_AGENT, ...headers },
-      }).catch((err: unknown) => {
-        if (ctx.signal.aborted) throw err;
-        throw new ToolError("upstream", `the search provider is unreachable: ${(err as Error).message}`);
-      });
+      const res = await web
+        .fetchService(url, {
+          signal: ctx.signal,
+          headers: { accept: "application/json", "user-agent": USER_AGENT, ...headers },
+        })
+        .catch((err: unknown) => {
+          if (ctx.signal.aborted) throw err;
+          const cause = (err as { cause?: Error }).cause;
+          throw new ToolError(
+            "upstream",
+            `the search provider is unreachable: ${cause?.message ?? (err as Error).message}`,
+            { cause: err },
+          );
+        });
       if (res.status >= 400) {
         await res.body?.cancel();
-        throw statusError(res.status, `the search provider (${url.origin})`, res.headers.get("retry-after"));
+        throw answered(`the search provider (${url.origin})`, res, false);
       }
       return (await res.json()) as Record<string, unknown>;
     };
@@ -307,10 +226,7 @@ export const webToolset = defineToolset<WebDeps>({
       cooldownMs: services.config.server.breakerCooldownS * 1000,
       onChange: (state) => services.log.warn({ state }, `web search circuit ${state}`),
     }),
-    agent: new Agent({
-      connect: { lookup: checkedLookup(services.config.web.allowPrivate) as never },
-      connections: 16,
-    }),
+    // The client is the process's (closed by clients.close()), not the toolset's.
+    web: services.clients.web(),
   }),
-  close: (deps) => deps.agent.close(),
 });
