@@ -3,6 +3,7 @@
  * and closes it; errors that a user can fix are printed as one clear line, exit code 2.
  */
 import { Command, Option } from "commander";
+import { agentHandlers, agentSubscribers } from "../agents/index.js";
 import { createApp } from "../app.js";
 import { type ConfigOverrides, loadConfig } from "../core/config.js";
 import { AppError, ERROR_CONTRACT } from "../core/errors.js";
@@ -23,6 +24,7 @@ import { registerGithubCommands } from "./github-commands.js";
 import { registerJiraCommands } from "./jira-commands.js";
 import { registerLlmCommands } from "./llm-commands.js";
 import { loadPlugins } from "./plugins.js";
+import { registerResolveCommand } from "./resolve-command.js";
 import { registerSandboxCommand } from "./sandbox-command.js";
 import { onStopSignal } from "./signals.js";
 import { registerSplitCommand } from "./split-command.js";
@@ -93,7 +95,14 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
         io.stderr.write(`repowright: toolset ${s.name} not served: ${s.reason}\n`);
       const names = host.toolsets.map((t) => t.name).join(", ");
       // Background jobs run here unless REPOWRIGHT_QUEUE_SERVER_WORKS=false leaves them to `repowright worker`.
-      const worker = config.queue.serverWorkers ? startWorking({ host, queue: app.queue }) : undefined;
+      const worker = config.queue.serverWorkers
+        ? startWorking({
+            host,
+            queue: app.queue,
+            subscribers: agentSubscribers(host),
+            handlers: agentHandlers(host),
+          })
+        : undefined;
       const shutdown = async () => {
         await worker?.close().catch(() => {});
         await app.close().catch(() => {});
@@ -240,6 +249,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerLlmCommands(program, io);
   registerAuditCommand(program, io);
   registerWorkerCommand(program, io);
+  registerResolveCommand(program, io, (code) => {
+    exitCode = code;
+  });
   registerSandboxCommand(program, io);
   registerSplitCommand(program, io, (code) => {
     exitCode = code;

@@ -4,6 +4,7 @@
  * any number of them, on any machine, share one queue. A job whose worker dies runs again elsewhere.
  */
 import { type Command, Option } from "commander";
+import { agentHandlers, agentSubscribers } from "../agents/index.js";
 import { createApp } from "../app.js";
 import { AppError } from "../core/errors.js";
 import { startWorking } from "../jobs/index.js";
@@ -31,7 +32,13 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
       const plugins = await loadPlugins(opts.plugin ?? []);
       const app = await createApp({ env: io.env, toolsets: [...allToolsets(), ...plugins] });
       const concurrency = opts.concurrency ?? app.config.queue.concurrency;
-      const worker = startWorking({ host: app.host, queue: app.queue, concurrency });
+      const worker = startWorking({
+        host: app.host,
+        queue: app.queue,
+        concurrency,
+        subscribers: agentSubscribers(app.host),
+        handlers: agentHandlers(app.host),
+      });
       io.stderr.write(
         `repowright ${SERVER_VERSION} worker ${process.pid}: working the ${queueEngine(app.config)} queue (concurrency ${concurrency}); toolsets: ${app.host.toolsets.map((t) => t.name).join(", ")}\n`,
       );

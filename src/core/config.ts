@@ -508,6 +508,84 @@ export const SETTINGS: readonly Setting[] = [
     "Largest webhook delivery accepted (GitHub caps payloads at 25 MB).",
   ),
   S(
+    ["resolver", "label"],
+    "REPOWRIGHT_RESOLVER_LABEL",
+    z.string().min(1).max(50).default("auto-fix"),
+    "The issue label that starts the resolver (an issues `labeled` webhook); a comment `@repowright fix` does too.",
+  ),
+  S(
+    ["resolver", "triggerPermissions"],
+    "REPOWRIGHT_RESOLVER_TRIGGER_PERMISSIONS",
+    list.default(["admin", "maintain", "write"]),
+    "Repository permissions whose holders may trigger the resolver; anyone else's label or comment does nothing.",
+  ),
+  S(
+    ["resolver", "allowBots"],
+    "REPOWRIGHT_RESOLVER_ALLOW_BOTS",
+    bool.default(false),
+    "Whether bot accounts (`[bot]` logins, type Bot) may trigger the resolver.",
+  ),
+  S(
+    ["resolver", "maxTurns"],
+    "REPOWRIGHT_RESOLVER_MAX_TURNS",
+    int(1, 500).default(40),
+    "Model turns per run at most.",
+  ),
+  S(
+    ["resolver", "maxDollars"],
+    "REPOWRIGHT_RESOLVER_MAX_DOLLARS",
+    z.coerce.number().min(0).max(10_000).default(5),
+    "Dollars per run at most (from REPOWRIGHT_LLM_PRICES).",
+  ),
+  S(
+    ["resolver", "maxTokens"],
+    "REPOWRIGHT_RESOLVER_MAX_TOKENS",
+    int(1000, 100_000_000).default(2_000_000),
+    "Input plus output tokens per run at most.",
+  ),
+  S(
+    ["resolver", "maxWallS"],
+    "REPOWRIGHT_RESOLVER_MAX_WALL_S",
+    int(10, 86_400).default(3600),
+    "Wall time per run at most, tests included.",
+  ),
+  S(
+    ["resolver", "stallTurns"],
+    "REPOWRIGHT_RESOLVER_STALL_TURNS",
+    int(2, 100).default(6),
+    "Stop when the change has not changed for this many turns after the first edit, or the same test failure repeats this often.",
+  ),
+  S(
+    ["resolver", "maxFiles"],
+    "REPOWRIGHT_RESOLVER_MAX_FILES",
+    int(1, 1000).default(10),
+    "Files a change may touch.",
+  ),
+  S(
+    ["resolver", "maxLines"],
+    "REPOWRIGHT_RESOLVER_MAX_LINES",
+    int(1, 100_000).default(500),
+    "Lines a change may add plus delete.",
+  ),
+  S(
+    ["resolver", "allowWorkflows"],
+    "REPOWRIGHT_RESOLVER_ALLOW_WORKFLOWS",
+    bool.default(false),
+    "Whether a change may edit files under `.github/workflows`.",
+  ),
+  S(
+    ["resolver", "allowLockfiles"],
+    "REPOWRIGHT_RESOLVER_ALLOW_LOCKFILES",
+    bool.default(false),
+    "Whether a change may touch lockfiles (package-lock.json, Cargo.lock, poetry.lock, ...).",
+  ),
+  S(
+    ["resolver", "installNetwork"],
+    "REPOWRIGHT_RESOLVER_INSTALL_NETWORK",
+    bool.default(true),
+    "Whether the install step (not the tests) may use the network inside the sandbox.",
+  ),
+  S(
     ["queue", "engine"],
     "REPOWRIGHT_QUEUE",
     z.enum(["auto", "sqlite", "bullmq"]).default("auto"),
@@ -646,6 +724,21 @@ export interface Config {
     timeoutS: number;
     prices: Record<string, { input: number; output: number; cached?: number }>;
     cacheTtlS: number;
+  };
+  resolver: {
+    label: string;
+    triggerPermissions: string[];
+    allowBots: boolean;
+    maxTurns: number;
+    maxDollars: number;
+    maxTokens: number;
+    maxWallS: number;
+    stallTurns: number;
+    maxFiles: number;
+    maxLines: number;
+    allowWorkflows: boolean;
+    allowLockfiles: boolean;
+    installNetwork: boolean;
   };
   queue: {
     engine: "auto" | "sqlite" | "bullmq";

@@ -38,8 +38,10 @@ export const jobUri = (id: string) => `repowright://jobs/${id}`;
 export function jobHandlers(
   host: Host,
   subscribers: readonly GithubEventSubscriber[] = [],
+  extra: Readonly<Record<string, JobHandler>> = {},
 ): Record<string, JobHandler> {
   return {
+    ...extra,
     async [TOOL_JOB](job) {
       const data = job.data as ToolJobData;
       const outcome = await host.invoke(data.tool, data.args, {
@@ -138,11 +140,13 @@ export interface StartWorkingOptions {
   queue: Queue;
   concurrency?: number;
   subscribers?: readonly GithubEventSubscriber[];
+  /** Handlers of further job kinds (the agents'). */
+  handlers?: Readonly<Record<string, JobHandler>>;
 }
 
 /** Starts working the queue with the server's job handlers (`serve` in-process, `repowright worker`). */
 export function startWorking(options: StartWorkingOptions) {
-  return options.queue.work(jobHandlers(options.host, options.subscribers), {
+  return options.queue.work(jobHandlers(options.host, options.subscribers, options.handlers), {
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
 }
