@@ -90,7 +90,7 @@ export async function run(): Promise<void> {
           const ideal = (workers * 1000) / LATENCY_MS;
           rows.push([
             name,
-            workers,
+            String(workers),
             rate.toFixed(0),
             ideal.toFixed(0),
             `${((rate / ideal) * 100).toFixed(0)}%`,
