@@ -334,6 +334,7 @@ export async function resolveIssue(
       baseSha,
       root,
       change,
+      tree: (await git.run(["write-tree"], { signal })).trim(),
       record,
       plan,
       changeRun,
@@ -520,6 +521,8 @@ interface OpenArgs {
   baseSha: string;
   root: string;
   change: Change;
+  /** The tree the change makes (git write-tree of the staged change): the same tree is not pushed twice. */
+  tree: string;
   record: RunRecord;
   plan: TestPlan;
   changeRun: TestRun;
@@ -597,15 +600,21 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
     await call("create_branch", { owner, repo, branch, from_ref: a.baseSha });
   }
   const title = `Fix #${issue}: ${String(a.issueData["title"]).slice(0, 200)}`;
-  const pushed = await call<{ commit_sha: string }>("push_files", {
-    owner,
-    repo,
-    branch,
-    message: `${title}\n\n${a.record.summary ?? ""}\n\n${RUN_TRAILER} ${a.record.id}`,
-    files,
-    deletions,
-    ...(expected ? { expected_head_sha: expected } : {}),
-  });
+  const headCommit = existing?.["commit"] as Obj | undefined;
+  const headTree = ((headCommit?.["commit"] as Obj | undefined)?.["tree"] as Obj | undefined)?.["sha"];
+  // A retried run (its worker died after the push) finds its own tree there: nothing to push again.
+  const pushed =
+    headTree === a.tree && expected
+      ? { commit_sha: expected }
+      : await call<{ commit_sha: string }>("push_files", {
+          owner,
+          repo,
+          branch,
+          message: `${title}\n\n${a.record.summary ?? ""}\n\n${RUN_TRAILER} ${a.record.id}`,
+          files,
+          deletions,
+          ...(expected ? { expected_head_sha: expected } : {}),
+        });
   const body = prBody({ record: a.record, plan: a.plan, changeRun: a.changeRun, commit: pushed.commit_sha });
   const open = (await a.request_("GET /repos/{owner}/{repo}/pulls", {
     owner,
