@@ -9,7 +9,7 @@
  * stored in the clone; pushes happen after the gates, through the host's tools, as the resolver's identity.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { copyFile, lstat, mkdir, mkdtemp, readFile, readlink, rm } from "node:fs/promises";
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Config } from "../../core/config.js";
 import { isToolError } from "../../core/errors.js";
@@ -201,6 +201,7 @@ export async function resolveIssue(
     );
     const runsDir = deps.workDir ?? join(config.core.home, "resolver");
     await mkdir(runsDir, { recursive: true });
+    await removeStaleRuns(runsDir, config.resolver.maxWallS * 1000);
     workDir = await mkdtemp(join(runsDir, "run-"));
     const root = join(workDir, "repo");
     await cloneRepository(github, String(repository["clone_url"]), baseBranch, root, signal);
@@ -300,12 +301,14 @@ export async function resolveIssue(
     const changeRun = await runTests(plan, root, runOpts());
     record.tests.change = summarize(changeRun);
     const compared = compareRuns(baseRun, changeRun);
-    const added = compared.fixed.filter((t) => compared.newTests.includes(t));
+    // Tests the run added that pass with the change: evidence only if they fail on the base (proven below).
+    const added = compared.newTests.filter((t) => changeRun.passed.includes(t));
+    const fixed = [...compared.fixed, ...added];
     const addedProof =
       added.length > 0 ? await proveAddedTests(git, baseSha, change, plan, added, workDir, runOpts) : [];
     gates.push(
       ...evidenceGates({
-        fixed: compared.fixed,
+        fixed,
         broken: compared.broken,
         addedProof,
         parsed: baseRun.parsed && changeRun.parsed,
@@ -313,7 +316,7 @@ export async function resolveIssue(
     );
     gates.push(await appliesOnBase(request_, git, owner, repo, baseBranch, baseSha, change, signal));
     record.gates = gates;
-    record.evidence = { fixed: compared.fixed, broken: compared.broken };
+    record.evidence = { fixed, broken: compared.broken };
     const failed = gates.filter((g) => !g.ok);
     for (const g of failed) metrics.gateFailures.labels(g.gate).inc();
     if (failed.length > 0) {
@@ -615,7 +618,10 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
           deletions,
           ...(expected ? { expected_head_sha: expected } : {}),
         });
-  const body = prBody({ record: a.record, plan: a.plan, changeRun: a.changeRun, commit: pushed.commit_sha });
+  const template = await pullRequestTemplate(a.root);
+  const body = `${prBody({ record: a.record, plan: a.plan, changeRun: a.changeRun, commit: pushed.commit_sha })}${
+    template ? `\n\n## The repository's pull request template\n\n${template}` : ""
+  }`;
   const open = (await a.request_("GET /repos/{owner}/{repo}/pulls", {
     owner,
     repo,
@@ -652,6 +658,33 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
 }
 
 export const RUN_TRAILER = "Repowright-Run:";
+
+/** Clones left by runs whose process died (SIGKILL, a lost machine): older than a run may last. */
+async function removeStaleRuns(dir: string, maxAgeMs: number): Promise<void> {
+  const now = Date.now();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith("run-")) continue;
+    const st = await lstat(join(dir, name)).catch(() => undefined);
+    if (st?.isDirectory() && now - st.mtimeMs > maxAgeMs * 2) {
+      await rm(join(dir, name), { recursive: true, force: true }).catch(() => {});
+    }
+  }
+}
+
+/** The repository's pull request template, when it has one (appended to the body for its checklist). */
+async function pullRequestTemplate(root: string): Promise<string | undefined> {
+  for (const rel of [
+    ".github/pull_request_template.md",
+    ".github/PULL_REQUEST_TEMPLATE.md",
+    "docs/pull_request_template.md",
+    "pull_request_template.md",
+  ]) {
+    const full = join(root, rel);
+    const st = await lstat(full).catch(() => undefined);
+    if (st?.isFile() && st.size < 64 * 1024) return (await readFile(full, "utf8")).trim();
+  }
+  return undefined;
+}
 
 /** The one status comment of the resolver on an issue, found by its marker and edited in place. */
 function createStatusComment(

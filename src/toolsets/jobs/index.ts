@@ -76,10 +76,29 @@ export const cancelJob = defineTool({
   },
 });
 
+export const getRun = defineTool({
+  name: "get_agent_run",
+  title: "Get an agent run's record",
+  description:
+    "The record of an issue-resolver run by id: its phases, the tests on the base and with the change, the gates, the model's tokens and cost, and the outcome (pull request or why not).",
+  input: z.object({
+    run_id: z.string().min(1).max(64).describe("The run's id (in the job's result and the status comment)."),
+  }),
+  annotations: READ_ONLY,
+  async handler(input, ctx) {
+    const doc = await ctx.store.getDoc<Record<string, unknown>>(AGENT_RUNS, input.run_id);
+    if (!doc) throw notFoundError(`no run ${input.run_id}`);
+    return doc.data;
+  },
+});
+
+/** Where the resolver keeps its run records (src/agents/resolver/run.ts writes them). */
+const AGENT_RUNS = "resolver-runs";
+
 export const jobsToolset = defineToolset({
   name: "jobs",
   description: "Background jobs: status, progress, results, cancellation.",
-  tools: [getJob, listJobs, cancelJob],
+  tools: [getJob, listJobs, cancelJob, getRun],
   resourceTemplates: [
     {
       uriTemplate: "repowright://jobs/{id}",
