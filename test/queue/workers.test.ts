@@ -188,7 +188,7 @@ for (const engine of engines) {
           );
           const done = await Promise.all(jobs.map((j) => queue.wait(j.job.id, { timeoutMs: 40_000 })));
           expect(done.every((j) => j?.state === "completed")).toBe(true);
-          const pids = new Set(done.map((j) => (j?.result as { pid: number }).pid));
+          const pids = new Set(done.map((j) => (j?.result as { pid: number } | undefined)?.pid));
           expect(pids).toEqual(new Set([a.pid, b.pid]));
           const finished = lines(file).filter((l) => l.startsWith("done"));
           expect(finished).toHaveLength(8);
