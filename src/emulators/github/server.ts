@@ -1,7 +1,7 @@
 /**
- * The GitHub emulator: a node http.Server speaking the REST endpoints repowright uses, with state. Git
- * objects live in real bare repositories (see git.ts); issues, pull requests, reviews and Actions data in
- * state.ts. Faithful where clients notice: status codes and error bodies, Link pagination, ETag/304 (which
+ * The GitHub emulator: a node http.Server speaking the REST endpoints repowright uses, with state, and
+ * git's smart HTTP for clone and fetch (smart-http.ts). Git objects live in real bare repositories (see
+ * git.ts); issues, pull requests, reviews and Actions data in state.ts. Faithful where clients notice: status codes and error bodies, Link pagination, ETag/304 (which
  * costs no rate limit), x-ratelimit-* headers, secondary rate limits with Retry-After, the job-logs
  * redirect. Tests drive it through `seed()`, `faults` and `requests`, or over HTTP under `/_emulator/`.
  */
@@ -19,6 +19,7 @@ import { downloadJobLog, registerActionRoutes } from "./routes-actions.js";
 import { registerGitRoutes } from "./routes-git.js";
 import { registerIssueRoutes } from "./routes-issues.js";
 import { registerPullRoutes } from "./routes-pulls.js";
+import { parseSmartHttp, type SmartHttpRequest, sendGitText, serveUploadPack } from "./smart-http.js";
 import { EmulatorState, newIssueRec, now, type RepoRec, type RunRec } from "./state.js";
 
 export interface FaultRule {
@@ -582,6 +583,80 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
     res.end(payload);
   };
 
+  /**
+   * Clone and fetch over git's smart HTTP, as github.com serves them: the token is the Basic-auth
+   * password (`x-access-token:<token>`; a token as the user name with no password works too). As on
+   * github.com, a public repository needs no credentials (git sends them only when a 401 asks), a private
+   * one answers 401 with a Basic challenge until it gets a valid token, and bad credentials are refused
+   * whatever the repository. Returns the status sent, for the request log.
+   */
+  async function serveGit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    git: SmartHttpRequest,
+  ): Promise<number> {
+    const challenge = { "www-authenticate": 'Basic realm="GitHub"' };
+    const method = req.method ?? "GET";
+    const header = String(req.headers["authorization"] ?? "");
+    let authenticated = false;
+    if (header) {
+      const basic = /^basic\s+(\S+)$/i.exec(header);
+      const [user, ...rest] = basic ? Buffer.from(basic[1]!, "base64").toString("utf8").split(":") : [];
+      const token = rest.join(":") || user || "";
+      const known = tokens.get(token);
+      const valid = known
+        ? known.expires === undefined || known.expires > Date.now()
+        : token !== "" && ![...tokens.values()].some((t) => t.expires === undefined);
+      if (!valid) {
+        sendGitText(
+          res,
+          401,
+          "Invalid username or token. Password authentication is not supported for Git operations.",
+          challenge,
+        );
+        return 401;
+      }
+      authenticated = true;
+    }
+    const repo = state.repo(git.owner, git.repo);
+    if (!authenticated && (!repo || repo.private)) {
+      // github.com asks for credentials first: an anonymous caller does not learn whether it exists.
+      sendGitText(res, 401, "Authentication required.", challenge);
+      return 401;
+    }
+    if (!repo) {
+      sendGitText(res, 404, "Repository not found.");
+      return 404;
+    }
+    if (git.service === "git-receive-pack") {
+      sendGitText(
+        res,
+        403,
+        "Pushing over git HTTP is not supported by the GitHub emulator: push through the REST API " +
+          "(git data or contents endpoints) instead.",
+      );
+      return 403;
+    }
+    if (git.service === null) {
+      sendGitText(
+        res,
+        403,
+        "The dumb HTTP protocol is not supported: use a git client that speaks smart HTTP.",
+      );
+      return 403;
+    }
+    if (
+      (git.kind === "info/refs" && method !== "GET" && method !== "HEAD") ||
+      (git.kind === "rpc" && method !== "POST")
+    ) {
+      sendGitText(res, 405, "Method Not Allowed", { allow: git.kind === "rpc" ? "POST" : "GET" });
+      return 405;
+    }
+    await serveUploadPack(req, res, body, state.gitDir(repo.owner, repo.name), git.kind);
+    return res.statusCode;
+  }
+
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -652,6 +727,11 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
         );
         return;
       }
+    }
+    const git = parseSmartHttp(base);
+    if (git) {
+      record.status = await serveGit(req, res, body, git);
+      return;
     }
     let out: EmuResponse & { token?: string };
     try {
