@@ -36,6 +36,8 @@ export const OPERATIONS = [
   "PATCH /repos/{owner}/{repo}/issues/{issue_number} 200",
   "GET /repos/{owner}/{repo}/issues/{issue_number}/comments 200",
   "POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201",
+  "GET /repos/{owner}/{repo}/issues/comments/{comment_id} 200",
+  "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id} 200",
   "POST /repos/{owner}/{repo}/issues/{issue_number}/labels 200",
   "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 200",
   "GET /repos/{owner}/{repo}/labels 200",

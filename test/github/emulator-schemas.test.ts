@@ -175,9 +175,20 @@ describe("GitHub emulator responses match GitHub's OpenAPI schemas", () => {
       body: { state: "closed", state_reason: "not_planned" },
     });
     await check("GET /repos/{owner}/{repo}/issues/{issue_number}/comments 200", `${R}/issues/1/comments`);
-    await check("POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201", `${R}/issues/1/comments`, {
-      body: { body: "hello" },
-    });
+    const comment = await check(
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201",
+      `${R}/issues/1/comments`,
+      { body: { body: "hello" } },
+    );
+    await check(
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id} 200",
+      `${R}/issues/comments/${comment["id"]}`,
+    );
+    await check(
+      "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id} 200",
+      `${R}/issues/comments/${comment["id"]}`,
+      { body: { body: "hello, edited" } },
+    );
     await check("POST /repos/{owner}/{repo}/issues/{issue_number}/labels 200", `${R}/issues/1/labels`, {
       body: { labels: ["p1"] },
     });
