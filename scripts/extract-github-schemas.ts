@@ -41,6 +41,7 @@ export const OPERATIONS = [
   "POST /repos/{owner}/{repo}/issues/{issue_number}/labels 200",
   "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 200",
   "GET /repos/{owner}/{repo}/labels 200",
+  "GET /repos/{owner}/{repo}/collaborators/{username}/permission 200",
   "GET /search/issues 200",
   "GET /search/code 200",
   "GET /search/repositories 200",

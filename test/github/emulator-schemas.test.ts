@@ -65,6 +65,7 @@ describe("GitHub emulator responses match GitHub's OpenAPI schemas", () => {
             other: { files: { "x.md": "x" } },
           },
           labels: [{ name: "bug", color: "d73a4a", description: "Something is broken" }],
+          collaborators: { maya: "maintain" },
           issues: [
             {
               title: "One",
@@ -197,6 +198,11 @@ describe("GitHub emulator responses match GitHub's OpenAPI schemas", () => {
       `${R}/issues/1/labels/p1`,
     );
     await check("GET /repos/{owner}/{repo}/labels 200", `${R}/labels`);
+    for (const who of ["acme", "maya", "nobody"])
+      await check(
+        "GET /repos/{owner}/{repo}/collaborators/{username}/permission 200",
+        `${R}/collaborators/${who}/permission`,
+      );
     await check("GET /search/issues 200", "/search/issues?q=repo:acme/shapes+label:bug");
   });
 

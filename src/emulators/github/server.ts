@@ -16,11 +16,12 @@ import { EmuEnv } from "./env.js";
 import { buildTree, commitTree, initBare, resolve, updateRef } from "./git.js";
 import { type EmuRequest, type EmuResponse, HttpError, Router } from "./http.js";
 import { downloadJobLog, registerActionRoutes } from "./routes-actions.js";
+import { parseRole, registerCollaboratorRoutes, setCollaborator } from "./routes-collaborators.js";
 import { registerGitRoutes } from "./routes-git.js";
 import { registerIssueRoutes } from "./routes-issues.js";
 import { registerPullRoutes } from "./routes-pulls.js";
 import { parseSmartHttp, type SmartHttpRequest, sendGitText, serveUploadPack } from "./smart-http.js";
-import { EmulatorState, newIssueRec, now, type RepoRec, type RunRec } from "./state.js";
+import { EmulatorState, newIssueRec, now, type RepoRec, type RepoRole, type RunRec } from "./state.js";
 
 export interface FaultRule {
   /** HTTP method to match; any when omitted. */
@@ -68,6 +69,11 @@ export interface SeedRepo {
   /** Branches created from `from` (default branch) with one commit of changes (null deletes). */
   branches?: Record<string, { from?: string; files?: Record<string, string | null>; message?: string }>;
   labels?: { name: string; color?: string; description?: string }[];
+  /**
+   * login -> role on the repository: `admin`, `maintain`, `write`, `triage` or `read` (`push` and `pull`
+   * are taken for write and read). The owner is admin without being listed; seeding again changes a role.
+   */
+  collaborators?: Record<string, RepoRole | "push" | "pull">;
   issues?: {
     title: string;
     body?: string;
@@ -186,6 +192,7 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
   registerGitRoutes(router, env);
   registerIssueRoutes(router, env);
   registerPullRoutes(router, env);
+  registerCollaboratorRoutes(router, env);
 
   const defaultUser = options.defaultUser ?? "octocat";
   const limit = options.rateLimit ?? 5000;
@@ -241,6 +248,10 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
   }
 
   async function seedRepo(r: SeedRepo): Promise<void> {
+    // Checked before anything is created, so a bad role leaves no half-seeded repository.
+    const roles = Object.entries(r.collaborators ?? {}).map(
+      ([login, role]) => [login, parseRole(role)] as const,
+    );
     state.user(r.owner);
     let rec = state.repo(r.owner, r.name);
     const gitDir = state.gitDir(r.owner, r.name);
@@ -308,6 +319,10 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
         b.files ?? {},
         b.message ?? `Changes on ${name}`,
       );
+    }
+    for (const [login, role] of roles) {
+      state.user(login);
+      setCollaborator(rec, login, role);
     }
     for (const l of r.labels ?? []) {
       if (!rec.labels.some((x) => x.name === l.name)) {
