@@ -65,6 +65,7 @@ describe("GitHub emulator responses match GitHub's OpenAPI schemas", () => {
             other: { files: { "x.md": "x" } },
           },
           labels: [{ name: "bug", color: "d73a4a", description: "Something is broken" }],
+          collaborators: { maya: "maintain" },
           issues: [
             {
               title: "One",
@@ -175,9 +176,20 @@ describe("GitHub emulator responses match GitHub's OpenAPI schemas", () => {
       body: { state: "closed", state_reason: "not_planned" },
     });
     await check("GET /repos/{owner}/{repo}/issues/{issue_number}/comments 200", `${R}/issues/1/comments`);
-    await check("POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201", `${R}/issues/1/comments`, {
-      body: { body: "hello" },
-    });
+    const comment = await check(
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201",
+      `${R}/issues/1/comments`,
+      { body: { body: "hello" } },
+    );
+    await check(
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id} 200",
+      `${R}/issues/comments/${comment["id"]}`,
+    );
+    await check(
+      "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id} 200",
+      `${R}/issues/comments/${comment["id"]}`,
+      { body: { body: "hello, edited" } },
+    );
     await check("POST /repos/{owner}/{repo}/issues/{issue_number}/labels 200", `${R}/issues/1/labels`, {
       body: { labels: ["p1"] },
     });
@@ -186,6 +198,11 @@ describe("GitHub emulator responses match GitHub's OpenAPI schemas", () => {
       `${R}/issues/1/labels/p1`,
     );
     await check("GET /repos/{owner}/{repo}/labels 200", `${R}/labels`);
+    for (const who of ["acme", "maya", "nobody"])
+      await check(
+        "GET /repos/{owner}/{repo}/collaborators/{username}/permission 200",
+        `${R}/collaborators/${who}/permission`,
+      );
     await check("GET /search/issues 200", "/search/issues?q=repo:acme/shapes+label:bug");
   });
 

@@ -4,6 +4,7 @@
  */
 import type { CommitInfo, FileDiff } from "./git.js";
 import type {
+  CollaboratorRec,
   CommentRec,
   IssueRec,
   JobRec,
@@ -17,6 +18,7 @@ import type {
   UserRec,
   WorkflowRec,
 } from "./state.js";
+import { REPO_ROLES } from "./state.js";
 
 export type Json = Record<string, unknown>;
 
@@ -276,6 +278,38 @@ export function commentPayload(c: Ctx, x: CommentRec): Json {
     updated_at: x.updated_at,
     author_association: x.user === c.repo.owner ? "OWNER" : "CONTRIBUTOR",
     reactions: reactions(`${api}/issues/comments/${x.id}/reactions`),
+  };
+}
+
+/**
+ * What `GET /repos/{owner}/{repo}/collaborators/{username}/permission` says of a user whose role is
+ * `role` (null: none; a non-collaborator of a public repository reads it). `permission` is GitHub's legacy
+ * base role, where maintain counts as write and triage as read; `role_name` is the role itself.
+ */
+export function collaboratorPermissionPayload(
+  u: Urls,
+  user: UserRec,
+  role: CollaboratorRec["role"] | null,
+): Json {
+  const at = (r: CollaboratorRec["role"]) =>
+    role !== null && REPO_ROLES.indexOf(role) >= REPO_ROLES.indexOf(r);
+  const permission =
+    role === null ? "none" : role === "maintain" ? "write" : role === "triage" ? "read" : role;
+  const roleName = role ?? "none";
+  return {
+    permission,
+    role_name: roleName,
+    user: {
+      ...userPayload(u, user),
+      permissions: {
+        pull: at("read"),
+        triage: at("triage"),
+        push: at("write"),
+        maintain: at("maintain"),
+        admin: at("admin"),
+      },
+      role_name: roleName,
+    },
   };
 }
 

@@ -3,12 +3,20 @@ import type { EmuEnv, RepoHandle } from "./env.js";
 import { type EmuRequest, HttpError, int, invalid, notFound, paginate, type Router, str } from "./http.js";
 import { commentPayload, issuePayload, type Json, labelPayload } from "./payloads.js";
 import { parseQuery, reposFor } from "./routes-git.js";
-import { type IssueRec, newIssueRec, now, type RepoRec } from "./state.js";
+import { type CommentRec, type IssueRec, newIssueRec, now, type RepoRec } from "./state.js";
 
 export function findIssue(h: RepoHandle, number: number): IssueRec {
   const i = h.rec.issues.find((x) => x.number === number);
   if (!i) throw notFound();
   return i;
+}
+
+/** An issue comment of this repository by its id; 404 (as GitHub answers) for any other id. */
+function findComment(h: RepoHandle, id: string | undefined): CommentRec {
+  const n = int(id, "comment");
+  const c = h.rec.comments.find((x) => x.id === n);
+  if (!c) throw notFound();
+  return c;
 }
 
 export function ensureLabels(env: EmuEnv, rec: RepoRec, names: string[]): void {
@@ -263,6 +271,22 @@ export function registerIssueRoutes(router: Router, env: EmuEnv): void {
     i.updated_at = t;
     env.touch(h.rec);
     return { status: 201, body: commentPayload(h.ctx, c) };
+  });
+
+  router.on("GET", `${R}/issues/comments/:comment_id`, (req) => {
+    const h = env.repo(req);
+    return { status: 200, body: commentPayload(h.ctx, findComment(h, req.params["comment_id"])) };
+  });
+
+  router.on("PATCH", `${R}/issues/comments/:comment_id`, (req) => {
+    const h = env.repo(req);
+    const c = findComment(h, req.params["comment_id"]);
+    const body = str(req.body, "body");
+    if (!body) throw invalid("IssueComment", "body", "missing_field");
+    c.body = body;
+    c.updated_at = now();
+    env.touch(h.rec);
+    return { status: 200, body: commentPayload(h.ctx, c) };
   });
 
   router.on("GET", `${R}/issues/:number/labels`, (req) => {

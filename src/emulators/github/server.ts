@@ -1,7 +1,7 @@
 /**
- * The GitHub emulator: a node http.Server speaking the REST endpoints repowright uses, with state. Git
- * objects live in real bare repositories (see git.ts); issues, pull requests, reviews and Actions data in
- * state.ts. Faithful where clients notice: status codes and error bodies, Link pagination, ETag/304 (which
+ * The GitHub emulator: a node http.Server speaking the REST endpoints repowright uses, with state, and
+ * git's smart HTTP for clone and fetch (smart-http.ts). Git objects live in real bare repositories (see
+ * git.ts); issues, pull requests, reviews and Actions data in state.ts. Faithful where clients notice: status codes and error bodies, Link pagination, ETag/304 (which
  * costs no rate limit), x-ratelimit-* headers, secondary rate limits with Retry-After, the job-logs
  * redirect. Tests drive it through `seed()`, `faults` and `requests`, or over HTTP under `/_emulator/`.
  */
@@ -16,10 +16,12 @@ import { EmuEnv } from "./env.js";
 import { buildTree, commitTree, initBare, resolve, updateRef } from "./git.js";
 import { type EmuRequest, type EmuResponse, HttpError, Router } from "./http.js";
 import { downloadJobLog, registerActionRoutes } from "./routes-actions.js";
+import { parseRole, registerCollaboratorRoutes, setCollaborator } from "./routes-collaborators.js";
 import { registerGitRoutes } from "./routes-git.js";
 import { registerIssueRoutes } from "./routes-issues.js";
 import { registerPullRoutes } from "./routes-pulls.js";
-import { EmulatorState, newIssueRec, now, type RepoRec, type RunRec } from "./state.js";
+import { parseSmartHttp, type SmartHttpRequest, sendGitText, serveUploadPack } from "./smart-http.js";
+import { EmulatorState, newIssueRec, now, type RepoRec, type RepoRole, type RunRec } from "./state.js";
 
 export interface FaultRule {
   /** HTTP method to match; any when omitted. */
@@ -67,6 +69,11 @@ export interface SeedRepo {
   /** Branches created from `from` (default branch) with one commit of changes (null deletes). */
   branches?: Record<string, { from?: string; files?: Record<string, string | null>; message?: string }>;
   labels?: { name: string; color?: string; description?: string }[];
+  /**
+   * login -> role on the repository: `admin`, `maintain`, `write`, `triage` or `read` (`push` and `pull`
+   * are taken for write and read). The owner is admin without being listed; seeding again changes a role.
+   */
+  collaborators?: Record<string, RepoRole | "push" | "pull">;
   issues?: {
     title: string;
     body?: string;
@@ -185,6 +192,7 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
   registerGitRoutes(router, env);
   registerIssueRoutes(router, env);
   registerPullRoutes(router, env);
+  registerCollaboratorRoutes(router, env);
 
   const defaultUser = options.defaultUser ?? "octocat";
   const limit = options.rateLimit ?? 5000;
@@ -240,6 +248,10 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
   }
 
   async function seedRepo(r: SeedRepo): Promise<void> {
+    // Checked before anything is created, so a bad role leaves no half-seeded repository.
+    const roles = Object.entries(r.collaborators ?? {}).map(
+      ([login, role]) => [login, parseRole(role)] as const,
+    );
     state.user(r.owner);
     let rec = state.repo(r.owner, r.name);
     const gitDir = state.gitDir(r.owner, r.name);
@@ -307,6 +319,10 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
         b.files ?? {},
         b.message ?? `Changes on ${name}`,
       );
+    }
+    for (const [login, role] of roles) {
+      state.user(login);
+      setCollaborator(rec, login, role);
     }
     for (const l of r.labels ?? []) {
       if (!rec.labels.some((x) => x.name === l.name)) {
@@ -582,6 +598,80 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
     res.end(payload);
   };
 
+  /**
+   * Clone and fetch over git's smart HTTP, as github.com serves them: the token is the Basic-auth
+   * password (`x-access-token:<token>`; a token as the user name with no password works too). As on
+   * github.com, a public repository needs no credentials (git sends them only when a 401 asks), a private
+   * one answers 401 with a Basic challenge until it gets a valid token, and bad credentials are refused
+   * whatever the repository. Returns the status sent, for the request log.
+   */
+  async function serveGit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    git: SmartHttpRequest,
+  ): Promise<number> {
+    const challenge = { "www-authenticate": 'Basic realm="GitHub"' };
+    const method = req.method ?? "GET";
+    const header = String(req.headers["authorization"] ?? "");
+    let authenticated = false;
+    if (header) {
+      const basic = /^basic\s+(\S+)$/i.exec(header);
+      const [user, ...rest] = basic ? Buffer.from(basic[1]!, "base64").toString("utf8").split(":") : [];
+      const token = rest.join(":") || user || "";
+      const known = tokens.get(token);
+      const valid = known
+        ? known.expires === undefined || known.expires > Date.now()
+        : token !== "" && ![...tokens.values()].some((t) => t.expires === undefined);
+      if (!valid) {
+        sendGitText(
+          res,
+          401,
+          "Invalid username or token. Password authentication is not supported for Git operations.",
+          challenge,
+        );
+        return 401;
+      }
+      authenticated = true;
+    }
+    const repo = state.repo(git.owner, git.repo);
+    if (!authenticated && (!repo || repo.private)) {
+      // github.com asks for credentials first: an anonymous caller does not learn whether it exists.
+      sendGitText(res, 401, "Authentication required.", challenge);
+      return 401;
+    }
+    if (!repo) {
+      sendGitText(res, 404, "Repository not found.");
+      return 404;
+    }
+    if (git.service === "git-receive-pack") {
+      sendGitText(
+        res,
+        403,
+        "Pushing over git HTTP is not supported by the GitHub emulator: push through the REST API " +
+          "(git data or contents endpoints) instead.",
+      );
+      return 403;
+    }
+    if (git.service === null) {
+      sendGitText(
+        res,
+        403,
+        "The dumb HTTP protocol is not supported: use a git client that speaks smart HTTP.",
+      );
+      return 403;
+    }
+    if (
+      (git.kind === "info/refs" && method !== "GET" && method !== "HEAD") ||
+      (git.kind === "rpc" && method !== "POST")
+    ) {
+      sendGitText(res, 405, "Method Not Allowed", { allow: git.kind === "rpc" ? "POST" : "GET" });
+      return 405;
+    }
+    await serveUploadPack(req, res, body, state.gitDir(repo.owner, repo.name), git.kind);
+    return res.statusCode;
+  }
+
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -652,6 +742,11 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
         );
         return;
       }
+    }
+    const git = parseSmartHttp(base);
+    if (git) {
+      record.status = await serveGit(req, res, body, git);
+      return;
     }
     let out: EmuResponse & { token?: string };
     try {

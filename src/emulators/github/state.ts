@@ -182,6 +182,17 @@ export interface RepoRec {
   jobs: JobRec[];
   /** Commit statuses (the pre-Checks status API, still used by many CI services); absent in old data. */
   statuses?: StatusRec[];
+  /** People given a role on the repository besides its owner (who is admin); absent in old data. */
+  collaborators?: CollaboratorRec[];
+}
+
+/** GitHub's repository roles, lowest to highest. */
+export const REPO_ROLES = ["read", "triage", "write", "maintain", "admin"] as const;
+export type RepoRole = (typeof REPO_ROLES)[number];
+
+export interface CollaboratorRec {
+  login: string;
+  role: RepoRole;
 }
 
 export interface StatusRec {
