@@ -20,6 +20,7 @@ import { allToolsets } from "../toolsets/index.js";
 import { githubWebhookRoute } from "../webhooks/github.js";
 import { registerAuditCommand } from "./audit-command.js";
 import { registerCodeCommands } from "./code-commands.js";
+import { registerFlowCommands } from "./flow-commands.js";
 import { registerGithubCommands } from "./github-commands.js";
 import { registerJiraCommands } from "./jira-commands.js";
 import { registerLlmCommands } from "./llm-commands.js";
@@ -249,6 +250,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerLlmCommands(program, io);
   registerAuditCommand(program, io);
   registerWorkerCommand(program, io);
+  registerFlowCommands(program, io, (code) => {
+    exitCode = code;
+  });
   registerResolveCommand(program, io, (code) => {
     exitCode = code;
   });

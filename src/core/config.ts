@@ -586,6 +586,12 @@ export const SETTINGS: readonly Setting[] = [
     "Whether the install step (not the tests) may use the network inside the sandbox.",
   ),
   S(
+    ["flows", "dirs"],
+    "REPOWRIGHT_FLOWS_DIRS",
+    list.default(["flows"]),
+    "Directories of flow files (comma-separated, relative to the working directory); the flows shipped with repowright come after them.",
+  ),
+  S(
     ["queue", "engine"],
     "REPOWRIGHT_QUEUE",
     z.enum(["auto", "sqlite", "bullmq"]).default("auto"),
@@ -740,6 +746,7 @@ export interface Config {
     allowLockfiles: boolean;
     installNetwork: boolean;
   };
+  flows: { dirs: string[] };
   queue: {
     engine: "auto" | "sqlite" | "bullmq";
     concurrency: number;

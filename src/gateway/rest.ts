@@ -95,6 +95,42 @@ export function restRoutes(host: Host, options: RestOptions = {}): HttpRoute {
       sendOutcome(res, await host.invoke(tool, args, { caller, signal: controller.signal }));
       return true;
     }
+    // Flows: POST /flows/<name>/runs starts one (body: its inputs), GET /flow-runs/<id> reads one.
+    const flowStart = /^\/flows\/([A-Za-z0-9_.-]{1,64})\/runs$/.exec(rest);
+    const flowRun = /^\/flow-runs\/([A-Za-z0-9-]{1,64})$/.exec(rest);
+    if ((flowStart && req.method === "POST") || (flowRun && req.method === "GET")) {
+      let args: Record<string, unknown>;
+      if (flowStart) {
+        const raw = await readBody(req, maxBody);
+        let inputs: unknown = {};
+        try {
+          inputs = raw && raw.trim() !== "" ? JSON.parse(raw) : {};
+        } catch {
+          sendJson(res, 400, {
+            error: "the body is not JSON: send the flow's inputs as a JSON object",
+            type: "validation",
+            status_code: 400,
+          });
+          return true;
+        }
+        args = {
+          name: flowStart[1],
+          inputs,
+          ...(url.searchParams.get("wait_s") ? { wait_s: Number(url.searchParams.get("wait_s")) } : {}),
+        };
+      } else args = { run_id: flowRun?.[1] };
+      const tool = flowStart ? "run_flow" : "get_flow_run";
+      if (!host.tools.has(tool)) {
+        sendJson(res, 404, {
+          error: "the flows toolset is not served here",
+          type: "not_found",
+          status_code: 404,
+        });
+        return true;
+      }
+      sendOutcome(res, await host.invoke(tool, args, { caller }));
+      return true;
+    }
     const m = /^\/tools\/([A-Za-z0-9_]+)$/.exec(rest);
     if (!m) {
       sendJson(res, 404, {
@@ -149,7 +185,16 @@ export function restRoutes(host: Host, options: RestOptions = {}): HttpRoute {
     res.on("close", () => {
       if (!res.writableFinished) controller.abort(new Error("client disconnected"));
     });
-    sendOutcome(res, await host.invoke(name, args, { caller, signal: controller.signal }));
+    const key = req.headers["idempotency-key"];
+    const idempotencyKey = typeof key === "string" && key.length > 0 && key.length <= 200 ? key : undefined;
+    sendOutcome(
+      res,
+      await host.invoke(name, args, {
+        caller,
+        signal: controller.signal,
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+      }),
+    );
     return true;
   };
 }

@@ -5,6 +5,7 @@
  * webhook delivery to the subscribers of its event (the agents).
  */
 import { ERROR_CONTRACT } from "../core/errors.js";
+import { FLOW_JOB, flowJobHandler } from "../flows/index.js";
 import type { Host } from "../mcp/host.js";
 import type { Caller, HostServices } from "../mcp/tool.js";
 import { type Job, type JobHandler, PermanentJobError, type Queue, TERMINAL_STATES } from "../queue/index.js";
@@ -41,6 +42,7 @@ export function jobHandlers(
   extra: Readonly<Record<string, JobHandler>> = {},
 ): Record<string, JobHandler> {
   return {
+    [FLOW_JOB]: flowJobHandler(host),
     ...extra,
     async [TOOL_JOB](job) {
       const data = job.data as ToolJobData;

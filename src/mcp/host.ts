@@ -2,10 +2,11 @@
  * The host: the selected toolsets with their initialised dependencies, the tool pipeline, metrics and
  * logging. Transports (stdio, HTTP, in-process `repowright call`) all go through one host.
  */
+import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Clients } from "../clients.js";
 import type { Config } from "../core/config.js";
-import { AppError } from "../core/errors.js";
+import { AppError, ERROR_CONTRACT } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { createMetrics, type Metrics } from "../core/metrics.js";
 import type { Redactor } from "../core/redact.js";
@@ -92,6 +93,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     workspace: options.workspace,
     clients: options.clients,
     queue: options.queue,
+    toolNames: () => new Set(tools.keys()),
     resourceUpdated(uri) {
       if (updates.listenerCount("updated") === 0) return;
       try {
@@ -147,7 +149,13 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
         `unknown tool "${name}"; list the tools to see what this server offers`,
       );
     }
-    return run.tool(entry, args, callOptions);
+    if (callOptions.idempotencyKey === undefined) return run.tool(entry, args, callOptions);
+    return once(
+      store,
+      `${callOptions.caller.id}\n${name}\n${callOptions.idempotencyKey}`,
+      callOptions.idempotencyReclaim === true,
+      () => run.tool(entry, args, callOptions),
+    );
   };
 
   return {
@@ -182,6 +190,50 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
       await closeAll(initialised, log);
     },
   };
+}
+
+const IDEMPOTENCY_NS = "idempotency";
+const IDEMPOTENCY_TTL_MS = 7 * 86_400_000;
+/** A claimed key whose call never recorded an outcome (its process died) can be claimed again after this. */
+const CLAIM_TTL_MS = 15 * 60_000;
+
+/**
+ * Runs `call` once per key: the key is claimed in the store (compare-and-set), the outcome recorded
+ * under it. A repeat gets the recorded outcome; a repeat while the first still runs is a conflict. An
+ * outcome worth retrying (rate limit, outage, timeout) is not kept, so the retry really runs.
+ */
+async function once(
+  store: Store,
+  rawKey: string,
+  reclaim: boolean,
+  call: () => Promise<Outcome>,
+): Promise<Outcome> {
+  const key = createHash("sha256").update(rawKey).digest("hex");
+  const seen = await store.get(IDEMPOTENCY_NS, key);
+  if (seen !== null && seen !== "pending") return JSON.parse(seen) as Outcome;
+  const claimed =
+    seen === "pending"
+      ? reclaim && (await store.cas(IDEMPOTENCY_NS, key, "pending", "pending", { ttlMs: CLAIM_TTL_MS }))
+      : await store.cas(IDEMPOTENCY_NS, key, null, "pending", { ttlMs: CLAIM_TTL_MS });
+  if (!claimed) {
+    const now = await store.get(IDEMPOTENCY_NS, key);
+    if (now !== null && now !== "pending") return JSON.parse(now) as Outcome;
+    return {
+      ok: false,
+      error: {
+        error: "a call with this idempotency key is still running; try again later",
+        type: "conflict",
+        status_code: 409,
+      },
+    };
+  }
+  const outcome = await call();
+  if (!outcome.ok && ERROR_CONTRACT[outcome.error.type].retryable) {
+    await store.del(IDEMPOTENCY_NS, [key]);
+  } else {
+    await store.set(IDEMPOTENCY_NS, key, JSON.stringify(outcome), { ttlMs: IDEMPOTENCY_TTL_MS });
+  }
+  return outcome;
 }
 
 async function closeAll(initialised: { toolset: Toolset; deps: unknown }[], log: Logger) {

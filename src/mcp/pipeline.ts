@@ -30,6 +30,18 @@ export interface CallToolResult {
 export interface CallOptions {
   caller: Caller;
   signal?: AbortSignal;
+  /**
+   * A caller's idempotency key: the first call with it (per caller and tool) runs and its outcome is
+   * kept for a week; a repeat answers that outcome without running the tool again. Flows derive one from
+   * run, node and iteration; REST takes the `Idempotency-Key` header.
+   */
+  idempotencyKey?: string;
+  /**
+   * With idempotencyKey: a claim whose call never recorded an outcome (its process died) is taken over
+   * and the call runs again; a recorded outcome is still answered from the record. A resumed flow run
+   * sets it for the node that was interrupted.
+   */
+  idempotencyReclaim?: boolean;
   progress?: (update: ProgressUpdate) => Promise<void>;
   client?: ClientBridge;
 }
@@ -97,6 +109,7 @@ class CallContext implements ToolContext {
   readonly workspace: HostServices["workspace"];
   readonly clients: HostServices["clients"];
   readonly queue: HostServices["queue"];
+  readonly toolNames: HostServices["toolNames"];
   readonly resourceUpdated: HostServices["resourceUpdated"];
   readonly caller: Caller;
   readonly client: ClientBridge | undefined;
@@ -115,6 +128,7 @@ class CallContext implements ToolContext {
     this.workspace = services.workspace;
     this.clients = services.clients;
     this.queue = services.queue;
+    this.toolNames = services.toolNames;
     this.resourceUpdated = services.resourceUpdated;
     this.caller = call.caller;
     this.client = call.client;

@@ -67,6 +67,8 @@ export interface HostServices {
   clients: Clients;
   /** The job queue: long tools and agent runs become jobs here (jobs/index.ts). */
   queue: Queue;
+  /** The names of the tools this host serves (flows check their tool nodes against them). */
+  toolNames(): ReadonlySet<string>;
   /**
    * Says that the resource at `uri` may have changed (a tool wrote what it shows): every session of this
    * host that subscribed to that exact URI gets `notifications/resources/updated`. Cheap when nobody

@@ -21,6 +21,8 @@ export interface BwrapPlan {
   /** Real paths. */
   cwd: string;
   writable: readonly string[];
+  /** Directories put back read-only on top of what is hidden (a toolchain under a home directory). */
+  readable?: readonly string[];
   network: boolean;
 }
 
@@ -52,6 +54,7 @@ export function bwrapArgs(plan: BwrapPlan, command: readonly string[], home: str
     if (resolv && resolv !== "/etc/resolv.conf") args.push("--ro-bind-try", resolv, resolv);
   }
   args.push("--dir", BWRAP_HOME);
+  for (const dir of plan.readable ?? []) args.push("--ro-bind", dir, dir);
   for (const dir of [plan.cwd, ...plan.writable]) args.push("--bind", dir, dir);
   args.push("--chdir", plan.cwd, "--", ...command);
   return args;

@@ -29,6 +29,12 @@ export interface SandboxOptions {
   cwd: string;
   /** Further directories the command may write to under bubblewrap (default none). Must exist. */
   writable?: readonly string[];
+  /**
+   * Further directories the command may read under bubblewrap although they lie where the sandbox hides
+   * things (/tmp, a home directory): a toolchain under ~/.cargo, dependencies a worktree links to. Must
+   * exist; the same broad directories as for `writable` are refused.
+   */
+  readable?: readonly string[];
   /** Variables the caller wants set. Names that look secret are refused (a validation error). */
   env?: Readonly<Record<string, string>>;
   /** Default 900 s (REPOWRIGHT_SANDBOX_TIMEOUT_S). */
@@ -100,7 +106,8 @@ export async function runSandboxed(options: SandboxOptions): Promise<SandboxResu
   const argv = commandArgv(options.command);
   const cwd = existingDirectory(options.cwd, "cwd");
   const writable = (options.writable ?? []).map((d) => existingDirectory(d, "writable"));
-  refuseBroadDirectories([cwd, ...writable]);
+  const readable = (options.readable ?? []).map((d) => existingDirectory(d, "readable"));
+  refuseBroadDirectories([cwd, ...writable, ...readable]);
   const timeoutMs = boundedInt(
     options.timeoutMs ?? SANDBOX_DEFAULTS.timeoutMs,
     1,
@@ -134,7 +141,7 @@ export async function runSandboxed(options: SandboxOptions): Promise<SandboxResu
     outcome = await runInGroup({
       ...common,
       file: bwrap,
-      args: bwrapArgs({ cwd, writable, network }, argv),
+      args: bwrapArgs({ cwd, writable, readable, network }, argv),
       cwd,
       env: sandboxEnv({ host: hostEnv, extra, home: BWRAP_HOME, tmp: BWRAP_TMP }),
     });

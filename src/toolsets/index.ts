@@ -5,6 +5,7 @@
 import type { Toolset } from "../mcp/tool.js";
 import { ciToolset } from "./ci/index.js";
 import { codeToolset } from "./code/index.js";
+import { flowsToolset } from "./flows/index.js";
 import { frappeToolset } from "./frappe/index.js";
 import { githubToolset } from "./github/index.js";
 import { goalsToolset } from "./goals/index.js";
@@ -26,5 +27,6 @@ export function allToolsets(): Toolset[] {
     webToolset,
     frappeToolset,
     jobsToolset,
+    flowsToolset,
   ] as Toolset[];
 }

@@ -784,13 +784,19 @@ describe("suite", () => { it("bad", () => expect(1).toBe(2)); });
       });
       symlinkSync(nodeModules, join(dir, "node_modules"));
       const p = (await detectTestPlan(dir))!;
-      const run = await runTests(p, dir, { timeoutMs: 120_000 });
-      expect(run).toMatchObject({
+      // node_modules may live under /tmp (a CI checkout), which the sandbox hides: put it back read-only.
+      const sandbox = { readable: [nodeModules] };
+      const run = await runTests(p, dir, { timeoutMs: 120_000, sandbox });
+      expect(run, run.tail).toMatchObject({
         parsed: true,
         passed: ["test/a.test.js > top"],
         failed: ["test/a.test.js > suite > bad"],
       });
-      const one = await runTests(p, dir, { selection: ["test/a.test.js > top"], timeoutMs: 120_000 });
+      const one = await runTests(p, dir, {
+        selection: ["test/a.test.js > top"],
+        timeoutMs: 120_000,
+        sandbox,
+      });
       expect(one).toMatchObject({ passed: ["test/a.test.js > top"], failed: [] });
     },
     120_000,
