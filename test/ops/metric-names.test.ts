@@ -34,7 +34,7 @@ const KEYWORDS = new Set([
 ]);
 
 /** The metric names a PromQL expression reads: identifiers that are neither functions, keywords nor labels. */
-export function metricNames(expr: string): string[] {
+function metricNames(expr: string): string[] {
   const stripped = expr
     .replace(/"(?:[^"\\]|\\.)*"/g, '""') // strings
     .replace(/\{[^}]*\}/g, "") // label matchers
