@@ -23,6 +23,7 @@ import { registerCodeCommands } from "./code-commands.js";
 import { registerGithubCommands } from "./github-commands.js";
 import { registerJiraCommands } from "./jira-commands.js";
 import { registerLlmCommands } from "./llm-commands.js";
+import { registerMcpConfigCommand } from "./mcp-config-command.js";
 import { loadPlugins } from "./plugins.js";
 import { registerResolveCommand } from "./resolve-command.js";
 import { registerSandboxCommand } from "./sandbox-command.js";
@@ -253,6 +254,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
     exitCode = code;
   });
   registerSandboxCommand(program, io);
+  registerMcpConfigCommand(program, io);
   registerSplitCommand(program, io, (code) => {
     exitCode = code;
   });
