@@ -17,6 +17,7 @@ import { StdioTransport } from "../mcp/stdio.js";
 import { RawResult } from "../mcp/tool.js";
 import { queueEngine } from "../queue/index.js";
 import { allToolsets } from "../toolsets/index.js";
+import { dashboardRoute } from "../ui/dashboard.js";
 import { githubWebhookRoute } from "../webhooks/github.js";
 import { registerAuditCommand } from "./audit-command.js";
 import { registerCodeCommands } from "./code-commands.js";
@@ -154,6 +155,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
               ]
             : []),
           restRoutes(host, { authenticator }),
+          dashboardRoute(host, { authenticator }),
         ],
       });
       out(`repowright ${SERVER_VERSION} serving MCP (Streamable HTTP) at ${http.url}`);
@@ -166,7 +168,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
         `toolsets: ${names} (${host.tools.size} tools${config.server.readOnly ? ", read-only" : ""}); store: ${app.store.kind}`,
       );
       const origin = http.url.replace(/\/mcp$/, "");
-      out(`health: ${origin}/healthz  metrics: ${origin}/metrics  REST: ${origin}/api/v1/tools`);
+      out(
+        `health: ${origin}/healthz  metrics: ${origin}/metrics  REST: ${origin}/api/v1/tools  dashboard: ${origin}/ui`,
+      );
       out(
         `jobs: ${queueEngine(config)} queue, ${worker ? `worked here (concurrency ${config.queue.concurrency})` : "left to `repowright worker`"}${config.github.webhookSecret ? `; GitHub webhooks: ${origin}/webhooks/github` : ""}`,
       );
