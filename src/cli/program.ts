@@ -17,6 +17,7 @@ import { StdioTransport } from "../mcp/stdio.js";
 import { RawResult } from "../mcp/tool.js";
 import { queueEngine } from "../queue/index.js";
 import { allToolsets } from "../toolsets/index.js";
+import { dashboardRoute } from "../ui/dashboard.js";
 import { githubWebhookRoute } from "../webhooks/github.js";
 import { registerAuditCommand } from "./audit-command.js";
 import { registerCodeCommands } from "./code-commands.js";
@@ -24,6 +25,7 @@ import { registerFlowCommands } from "./flow-commands.js";
 import { registerGithubCommands } from "./github-commands.js";
 import { registerJiraCommands } from "./jira-commands.js";
 import { registerLlmCommands } from "./llm-commands.js";
+import { registerMcpConfigCommand } from "./mcp-config-command.js";
 import { loadPlugins } from "./plugins.js";
 import { registerResolveCommand } from "./resolve-command.js";
 import { registerSandboxCommand } from "./sandbox-command.js";
@@ -154,6 +156,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
               ]
             : []),
           restRoutes(host, { authenticator }),
+          dashboardRoute(host, { authenticator }),
         ],
       });
       out(`repowright ${SERVER_VERSION} serving MCP (Streamable HTTP) at ${http.url}`);
@@ -166,7 +169,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
         `toolsets: ${names} (${host.tools.size} tools${config.server.readOnly ? ", read-only" : ""}); store: ${app.store.kind}`,
       );
       const origin = http.url.replace(/\/mcp$/, "");
-      out(`health: ${origin}/healthz  metrics: ${origin}/metrics  REST: ${origin}/api/v1/tools`);
+      out(
+        `health: ${origin}/healthz  metrics: ${origin}/metrics  REST: ${origin}/api/v1/tools  dashboard: ${origin}/ui`,
+      );
       out(
         `jobs: ${queueEngine(config)} queue, ${worker ? `worked here (concurrency ${config.queue.concurrency})` : "left to `repowright worker`"}${config.github.webhookSecret ? `; GitHub webhooks: ${origin}/webhooks/github` : ""}`,
       );
@@ -257,6 +262,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
     exitCode = code;
   });
   registerSandboxCommand(program, io);
+  registerMcpConfigCommand(program, io);
   registerSplitCommand(program, io, (code) => {
     exitCode = code;
   });

@@ -42,3 +42,35 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   });
   return { registry, toolCalls, toolDuration, httpSessions, httpAuthFailures };
 }
+
+/** What the queue gauge needs of a queue: its counts by state (src/queue/types.ts). */
+export interface CountsJobs {
+  counts(): Promise<Record<string, number>>;
+}
+
+const queueGauges = new WeakMap<Registry, Gauge<"state">>();
+
+/**
+ * `repowright_queue_jobs{state}`: jobs on the queue by state, read from the queue at each scrape (so every
+ * replica reports the shared queue's depth; alert on `max`, not `sum`). Registered once per registry.
+ */
+export function queueJobsGauge(registry: Registry, queue: CountsJobs): Gauge<"state"> {
+  const known = queueGauges.get(registry);
+  if (known) return known;
+  const gauge = new Gauge({
+    name: "repowright_queue_jobs",
+    help: "Jobs on the queue by state (waiting, delayed, active, completed, dead, cancelled).",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    async collect() {
+      try {
+        const counts = await queue.counts();
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      } catch {
+        // A closed or unreachable queue leaves the last values; the readiness probe reports the outage.
+      }
+    },
+  });
+  queueGauges.set(registry, gauge);
+  return gauge;
+}

@@ -304,9 +304,8 @@ function checkSchema(v: unknown, s: Record<string, unknown>, at: string): string
     }
   }
   if (kind === "array" && s["items"] && typeof s["items"] === "object") {
-    (v as unknown[]).forEach((item, i) =>
-      out.push(...checkSchema(item, s["items"] as Record<string, unknown>, `${at}[${i}]`)),
-    );
+    const items = s["items"] as Record<string, unknown>;
+    for (const [i, item] of (v as unknown[]).entries()) out.push(...checkSchema(item, items, `${at}[${i}]`));
   }
   return out;
 }

@@ -258,8 +258,9 @@ function checkExpressions(
     }
     return;
   }
-  if (Array.isArray(value)) value.forEach((v, i) => checkExpressions(v, [...path, i], names, problem));
-  else if (value && typeof value === "object") {
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) checkExpressions(v, [...path, i], names, problem);
+  } else if (value && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) checkExpressions(v, [...path, k], names, problem);
   }
 }

@@ -8,7 +8,7 @@ import type { Clients } from "../clients.js";
 import type { Config } from "../core/config.js";
 import { AppError, ERROR_CONTRACT } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import { createMetrics, type Metrics } from "../core/metrics.js";
+import { createMetrics, type Metrics, queueJobsGauge } from "../core/metrics.js";
 import type { Redactor } from "../core/redact.js";
 import type { Workspace } from "../core/workspace.js";
 import type { Queue } from "../queue/types.js";
@@ -104,6 +104,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     },
   };
   const metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
+  queueJobsGauge(metrics.registry, options.queue);
   const inventory = buildInventory(options.toolsets, config, options.inventory);
 
   const tools = new Map<string, RegisteredTool>();

@@ -11,18 +11,19 @@ import { Job as BullJob, Queue as BullQueue, QueueEvents, UnrecoverableError, Wo
 import { Redis } from "ioredis";
 import type { Logger } from "../core/log.js";
 import { backoffDelay, runHandler, waitForJob } from "./common.js";
-import type {
-  Enqueued,
-  EnqueueOptions,
-  Job,
-  JobHandler,
-  JobProgress,
-  JobState,
-  ListOptions,
-  Queue,
-  QueueDefaults,
-  QueueWorker,
-  WorkOptions,
+import {
+  type Enqueued,
+  type EnqueueOptions,
+  JOB_STATES,
+  type Job,
+  type JobHandler,
+  type JobProgress,
+  type JobState,
+  type ListOptions,
+  type Queue,
+  type QueueDefaults,
+  type QueueWorker,
+  type WorkOptions,
 } from "./types.js";
 
 export interface BullmqQueueOptions {
@@ -162,6 +163,16 @@ export function createBullmqQueue(options: BullmqQueueOptions): Queue {
       }
       notify(id);
       return fetch(id);
+    },
+
+    async counts() {
+      const raw = await bull.getJobCounts(...ALL_TYPES);
+      const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+      for (const state of JOB_STATES) {
+        if (state === "cancelled") continue;
+        for (const t of BULL_TYPES[state]) out[state] += raw[t] ?? 0;
+      }
+      return out;
     },
 
     async list({ state, limit = 50 }: ListOptions = {}) {

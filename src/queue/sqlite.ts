@@ -14,6 +14,7 @@ import { backoffDelay, runHandler, waitForJob } from "./common.js";
 import {
   type Enqueued,
   type EnqueueOptions,
+  JOB_STATES,
   type Job,
   type JobHandler,
   type JobProgress,
@@ -210,6 +211,20 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
       }).immediate();
       changed(id);
       return read(id);
+    },
+
+    async counts() {
+      const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+      const rows = db
+        .prepare<[number], { state: string; delayed: number; n: number }>(
+          "SELECT state, (state = 'waiting' AND run_at > ?) AS delayed, COUNT(*) AS n FROM jobs GROUP BY 1, 2",
+        )
+        .all(now());
+      for (const r of rows) {
+        const state = (r.delayed ? "delayed" : r.state) as JobState;
+        if (state in out) out[state] += r.n;
+      }
+      return out;
     },
 
     async list({ state, limit = 50 }: ListOptions = {}) {

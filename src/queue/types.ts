@@ -113,6 +113,12 @@ export interface Queue {
   cancel(id: string): Promise<Job | undefined>;
   /** The newest jobs first. */
   list(options?: ListOptions): Promise<Job[]>;
+  /**
+   * How many jobs are in each state now (for the `repowright_queue_jobs` gauge and the dashboard). Finished
+   * jobs count until the engine forgets them; on BullMQ a cancelled job that had not started counts where it
+   * was left (waiting or delayed) until a worker drops it, and one that ran counts as dead.
+   */
+  counts(): Promise<Record<JobState, number>>;
   /** Calls `listener` with the job each time its state or progress changes; returns the unsubscribe. */
   watch(id: string, listener: (job: Job) => void): () => void;
   /** Resolves with the job once it is completed, dead or cancelled (or as it is at `timeoutMs`). */

@@ -57,6 +57,18 @@ export function queueContract(open: (defaults?: Partial<QueueDefaults>) => Promi
       expect(seen[0]).toMatchObject({ attempt: 1, data: { n: 21 } });
     });
 
+    it("counts jobs by state", async () => {
+      const q = await start();
+      await q.enqueue("later", {}, { delayMs: 60_000 });
+      await q.enqueue("now", {});
+      await q.enqueue("now", {});
+      const counts = await q.counts();
+      expect(counts).toMatchObject({ waiting: 2, delayed: 1, active: 0, completed: 0 });
+      working(q, { now: async () => "ok" });
+      await expect.poll(async () => (await q.counts()).completed, { timeout: 10_000 }).toBe(2);
+      expect((await q.counts()).delayed).toBe(1);
+    });
+
     it("returns the existing job for a duplicate idempotency key, even under concurrent enqueues", async () => {
       const q = await start();
       let runs = 0;

@@ -19,6 +19,11 @@ import { CATEGORIES, classifyLog, type Diagnosis } from "./classify.js";
 type Obj = Record<string, unknown>;
 
 const FIXES_NS = "ci-fixes";
+/**
+ * One document per diagnosed failing job (id `owner/repo:run:job`, so a second diagnosis overwrites it):
+ * repository, category and the run's time, for the dashboard's CI health view (/ui).
+ */
+export const CI_DIAGNOSES = "ci-diagnoses";
 const FIX_MEMORY_MS = 30 * 24 * 3600 * 1000;
 const MAX_JOBS = 20;
 
@@ -154,6 +159,22 @@ export const diagnoseCiRun = ghTool({
       }
       failures.push(failure);
     }
+    const at = String(run["updated_at"] ?? run["created_at"] ?? new Date().toISOString());
+    await ctx.store
+      .writeDocs(
+        failures.map((f) => ({
+          collection: CI_DIAGNOSES,
+          id: `${o}/${r}:${String(run["id"])}:${f.job_id}`.toLowerCase(),
+          data: {
+            repository: `${o}/${r}`.toLowerCase(),
+            run_id: Number(run["id"]),
+            job: f.job,
+            category: f.category,
+            at,
+          },
+        })),
+      )
+      .catch(() => undefined); // the record is for the dashboard: never fail a diagnosis for it
     return {
       run: view,
       ...verdictOf(failures, cancelled.length),
