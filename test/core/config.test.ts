@@ -49,7 +49,8 @@ describe("loadConfig", () => {
     expect(err).toBeInstanceOf(AppError);
     expect(err.message).toContain("REPOWRIGHT_STORE");
     expect(err.message).toContain("sqlite, redis");
-    expect(err.message).toContain("REPOWRIGHT_PORT");
+    expect(err.message).toContain("REPOWRIGHT_PORT: must be a whole number from 0 to 65535");
+    expect(err.message).not.toContain("nan");
   });
 
   it("names the file key of a bad or unknown setting in repowright.yaml", () => {
