@@ -42,7 +42,11 @@ export function registerGithubCommands(program: Command, io: CliIo): void {
       });
       if (seed) await emu.seed(seed);
       io.stdout.write(`GitHub emulator at ${emu.url}\n`);
-      io.stdout.write(`use it with: GITHUB_API_URL=${emu.url} GITHUB_TOKEN=anything repowright serve\n`);
+      // With seeded tokens only those are accepted; without, any token acts as the default user.
+      const seeded = Object.keys(seed?.tokens ?? {})[0];
+      io.stdout.write(
+        `use it with: GITHUB_API_URL=${emu.url} GITHUB_TOKEN=${seeded ?? "anything"} repowright serve${seeded ? "   (only the seeded tokens are accepted)" : ""}\n`,
+      );
       io.stdout.write(`seed: POST ${emu.url}/_emulator/seed   faults: POST ${emu.url}/_emulator/faults\n`);
       await new Promise<void>((done) => {
         process.once("SIGINT", done);

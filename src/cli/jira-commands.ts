@@ -29,8 +29,13 @@ export function registerJiraCommands(program: Command, io: CliIo): void {
       }
       const emu = await createJiraEmulator({ port: opts.port, host: opts.host });
       emu.seed(seed);
+      // With seeded tokens only those are accepted; without, any Basic credentials act as the first user.
+      const [email, token] = Object.entries(seed.tokens ?? {})[0] ?? [
+        seed.users?.[0]?.email ?? "user@example.test",
+        "anything",
+      ];
       io.stdout.write(
-        `Jira emulator at ${emu.url}\nJIRA_URL=${emu.url} JIRA_EMAIL=${seed.users?.[0]?.email ?? "user@example.test"} JIRA_API_TOKEN=anything repowright serve\n`,
+        `Jira emulator at ${emu.url}\nJIRA_URL=${emu.url} JIRA_EMAIL=${email} JIRA_API_TOKEN=${token} repowright serve\n`,
       );
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
