@@ -32,6 +32,28 @@ export function compile(signatures: readonly Signature[]): CompiledSignature[] {
 
 const COMPILED = compile(SIGNATURES);
 
+interface Match {
+  sig: CompiledSignature;
+  groups: Record<string, string>;
+}
+
+/** The heaviest signature recognising a normalised, trimmed line. */
+function matchText(text: string, signatures: readonly CompiledSignature[]): Match | undefined {
+  const lower = text.toLowerCase();
+  for (const c of signatures) {
+    if (!c.needles.some((n) => lower.includes(n))) continue;
+    const m = c.sig.pattern.exec(text);
+    if (m) return { sig: c, groups: { ...m.groups } as Record<string, string> };
+  }
+  return undefined;
+}
+
+/** Which signature recognises one raw line, and the facts it captures (for tests and tooling). */
+export function recognise(raw: string): { id: string; facts: Record<string, string> } | undefined {
+  const m = matchText(normalizeLine(raw).text.trim(), COMPILED);
+  return m && { id: m.sig.sig.id, facts: factGroups(m.groups) };
+}
+
 /** Kept per signature: its first few hits (the first error is often the cause) and its last few. */
 const FIRST = 3;
 const LAST = 6;
@@ -112,14 +134,8 @@ export class LogDiagnoser {
     return decide([...hits.values()], this.structure, this.tails);
   }
 
-  private match(text: string): { sig: CompiledSignature; groups: Record<string, string> } | undefined {
-    const lower = text.toLowerCase();
-    for (const c of this.signatures) {
-      if (!c.needles.some((n) => lower.includes(n))) continue;
-      const m = c.sig.pattern.exec(text);
-      if (m) return { sig: c, groups: { ...m.groups } as Record<string, string> };
-    }
-    return undefined;
+  private match(text: string): Match | undefined {
+    return matchText(text, this.signatures);
   }
 
   private record(sig: CompiledSignature, groups: Record<string, string>, text: string, bonus: number): void {

@@ -43,7 +43,7 @@ export const ERLANG: readonly Signature[] = [
     ecosystem: "erlang",
     category: "test",
     needle: ["*failed*", "failed: "],
-    pattern: /^(?<test>\S+?)\.\.\.\*failed\*$|^Failed: [1-9]\d*\.\s+Skipped: \d+\.\s+Passed: \d+\./,
+    pattern: /^(?<test>.+?)\.\.\.\*failed\*$|^Failed: [1-9]\d*\.\s+Skipped: \d+\.\s+Passed: \d+\./,
     role: "decisive",
     weight: 10,
     tool: "eunit",

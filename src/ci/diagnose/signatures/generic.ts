@@ -115,7 +115,8 @@ export const GENERIC: readonly Signature[] = [
     ecosystem: "generic",
     category: "infrastructure",
     needle: ["no space left", "enospc"],
-    pattern: /No space left on device|ENOSPC(?!: System limit for number of file watchers)/,
+    pattern:
+      /No space left on device|(?<![\w./\\-])ENOSPC(?![\w/\\-])(?!: System limit for number of file watchers)/i,
     role: "decisive",
     weight: 13,
     cause: "the runner ran out of disk space",
@@ -215,6 +216,7 @@ export const GENERIC: readonly Signature[] = [
     pattern:
       /^(?!.*\b(?:0|no|zero) (?:errors?|failures?)\b)(?!.*\b(?:errors?|failures?):? 0\b).*?(?<![\w./\\@$+-])(?:error|errors|fatal|failed|failure|failures)(?![\w/\\@$+-]|\.\w)/i,
     role: "context",
+    weight: 1,
     cause: "a line that reports an error",
     example: "Error: something went wrong",
     notExamples: [

@@ -22,11 +22,12 @@ export const GIT: readonly Signature[] = [
     needle: [
       "does not appear to be a git repository",
       "not found",
+      "does not exist",
       "authentication failed",
       "could not read username",
     ],
     pattern:
-      /^fatal: (?:repository '(?<file>[^']+)' not found|'(?<file2>[^']+)' does not appear to be a git repository|Authentication failed for|could not read Username for)/,
+      /^fatal: (?:repository '(?<file>[^']+)' (?:not found|does not exist)|'(?<file2>[^']+)' does not appear to be a git repository|Authentication failed for|could not read Username for)/,
     role: "decisive",
     weight: 12,
     tool: "git",

@@ -132,7 +132,7 @@ export const GO: readonly Signature[] = [
     category: "format",
     needle: ["gofmt", "goimports"],
     pattern:
-      /(?:gofmt|goimports).*\b(?:needs formatting|not formatted)|files? (?:are|is) not gofmt(?:ed|'d)|^diff -u (?<file>\S+\.go)\.orig/i,
+      /(?:gofmt|goimports).*\b(?:needs formatting|not formatted)|files? (?:are|is) not gofmt(?:ed|'d|'ed)|^diff -u (?<file>\S+\.go)\.orig/i,
     role: "decisive",
     weight: 11,
     tool: "gofmt",

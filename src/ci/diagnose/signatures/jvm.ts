@@ -302,7 +302,7 @@ export const JVM: readonly Signature[] = [
     pattern:
       /^BUILD FAILED in \S+$|^FAILURE: Build failed with an exception\.$|^FAILURE: Build completed with \d+ failures?\.$/,
     role: "context",
-    weight: 1,
+    weight: 1.5,
     tool: "gradle",
     cause: "the Gradle build fails",
     example: "BUILD FAILED in 14s",

@@ -254,7 +254,7 @@ export const NODE: readonly Signature[] = [
     ecosystem: "node",
     category: "test",
     needle: "not ok",
-    pattern: /^not ok \d+ (?:- )?(?<test>.+?)(?: # (?!TODO|SKIP).*)?$/,
+    pattern: /^not ok \d+(?!.*# (?:TODO|SKIP)\b) (?:- )?(?<test>[^#]+?)(?: #.*)?$/,
     role: "decisive",
     weight: 9,
     cause: "a test fails ({test})",
