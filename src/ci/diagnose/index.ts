@@ -60,6 +60,7 @@ const LAST = 6;
 /** Non-blank lines remembered at the end of the current step, for failures nothing recognises. */
 const TAIL = 8;
 const MAX_TEXT = 300;
+const MAX_HEADER_HITS = 32;
 
 class Pool {
   readonly first: Hit[] = [];
@@ -89,6 +90,8 @@ export class LogDiagnoser {
   private readonly tails: ExitTail[] = [];
   /** A summary that points at the lines after it: how many more to take, and its weight. */
   private pointer: { sig: CompiledSignature; left: number } | undefined;
+  /** Hits inside an open step header (bounded: a header longer than this is not one). */
+  private header: Hit[] | undefined;
 
   constructor(private readonly signatures: readonly CompiledSignature[] = COMPILED) {}
 
@@ -98,6 +101,15 @@ export class LogDiagnoser {
     const normal = normalizeLine(raw);
     const { exit, newStep } = this.structure.observe(this.n, normal);
     if (newStep) this.endStep();
+    // A GitHub step header (`##[group]Run npm test`, the command, its shell and env, `##[endgroup]`)
+    // is the workflow's text, not the tool's output: `run: make || echo error` proves nothing. Known
+    // only once `##[endgroup]` comes: until then its lines count, and are dropped when it does.
+    if (normal.marker?.kind === "step") this.header = /^Run /.test(normal.marker.name) ? [] : undefined;
+    else if (normal.marker?.kind === "end-step" && this.header) {
+      for (const h of this.header) h.dropped = true;
+      this.header = undefined;
+      this.tail = [];
+    }
     if (exit) {
       this.tails.push({ exit, tail: this.tail });
       if (this.tails.length > 16) this.tails.shift();
@@ -126,6 +138,7 @@ export class LogDiagnoser {
     const hits = new Map<number, Hit>();
     const add = (h: Hit) => {
       const had = hits.get(h.line);
+      if (h.dropped) return;
       if (!had || had.sig.weight + had.bonus < h.sig.weight + h.bonus) hits.set(h.line, h);
     };
     for (const pool of this.global.values()) pool.all().forEach(add);
@@ -147,6 +160,10 @@ export class LogDiagnoser {
       groups: factGroups(groups),
       bonus,
     };
+    if (this.header) {
+      if (this.header.length < MAX_HEADER_HITS) this.header.push(hit);
+      else this.header = undefined;
+    }
     for (const pools of [this.global, this.stepPools]) {
       let pool = pools.get(sig.sig.id);
       if (!pool) {

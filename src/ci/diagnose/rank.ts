@@ -33,6 +33,8 @@ export interface Hit {
   groups: Readonly<Record<string, string>>;
   /** Extra weight: a line that a summary points at (`* What went wrong:` and the line after it). */
   bonus: number;
+  /** Set when the line turned out to be a step header's (the workflow's text, not the tool's). */
+  dropped?: boolean;
 }
 
 /** The last lines of a failed step, kept for a failure no signature recognises. */

@@ -102,11 +102,16 @@ export const JVM: readonly Signature[] = [
     id: "maven.resolve",
     ecosystem: "jvm",
     category: "dependency",
-    needle: ["could not resolve dependencies", "could not find artifact", "non-resolvable"],
+    needle: [
+      "could not resolve dependencies",
+      "could not find artifact",
+      "non-resolvable",
+      "could not be resolved",
+    ],
     pattern:
-      /Could not resolve dependencies for project|Could not find artifact (?<package>\S+)|Non-resolvable (?:parent POM|import POM)/,
+      /Could not resolve dependencies for project|Could not find artifact (?<package>\S+)|Non-resolvable (?:parent POM|import POM)|(?:Plugin (?<plugin>\S+) or one of its dependencies could not be resolved)|The following artifacts could not be resolved: (?<package2>[^,\s]+)/,
     role: "decisive",
-    weight: 13,
+    weight: 15.5,
     tool: "maven",
     cause: "a Maven dependency cannot be resolved ({package})",
     example:

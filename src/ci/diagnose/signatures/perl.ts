@@ -3,6 +3,18 @@ import type { Signature } from "../types.js";
 
 export const PERL: readonly Signature[] = [
   {
+    id: "tap.failed-test",
+    ecosystem: "perl",
+    category: "test",
+    needle: "failed test",
+    pattern: /^#\s+Failed test (?:'(?<test>[^']+)'|(?<test2>.+))$/,
+    role: "decisive",
+    weight: 10,
+    tool: "Test::More",
+    cause: "a Perl test fails ({test})",
+    example: "#   Failed test 'adds'",
+  },
+  {
     id: "prove.dubious",
     ecosystem: "perl",
     category: "test",

@@ -13,7 +13,7 @@ export const R: readonly Signature[] = [
       "failed to install",
     ],
     pattern:
-      /^(?:! |Error: |ERROR: )?(?:Installation failed|Failed to install '(?<package>[^']+)')|dependenc(?:y|ies) (?<package2>.+?) (?:is|are) not available for package|there is no package called ‘(?<package3>[^’]+)’/,
+      /^(?:! |Error: |ERROR: )?(?:Installation failed|Failed to install '(?<package>[^']+)')|dependenc(?:y|ies) (?<package2>.+?) (?:is|are) not available for package|there is no package called ‘(?<package3>[^’]+)’|Could not solve package dependencies|Can't install dependency (?<package4>\S+)/,
     role: "decisive",
     weight: 12,
     tool: "R",

@@ -67,7 +67,7 @@ export const RUST: readonly Signature[] = [
     ecosystem: "rust",
     category: "test",
     needle: "panicked at",
-    pattern: /^thread '(?<test>[^']+)' panicked at (?<file>[^:\s]+):(?<line>\d+)/,
+    pattern: /^thread '(?<test>[^']+)'(?: \(\d+\))? panicked at (?<file>[^:\s]+):(?<line>\d+)/,
     role: "decisive",
     weight: 11,
     cause: "Rust code panics ({test})",
