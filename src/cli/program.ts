@@ -19,6 +19,7 @@ import { queueEngine } from "../queue/index.js";
 import { allToolsets } from "../toolsets/index.js";
 import { githubWebhookRoute } from "../webhooks/github.js";
 import { registerAuditCommand } from "./audit-command.js";
+import { registerCiCommands } from "./ci-commands.js";
 import { registerCodeCommands } from "./code-commands.js";
 import { registerGithubCommands } from "./github-commands.js";
 import { registerJiraCommands } from "./jira-commands.js";
@@ -247,6 +248,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerGithubCommands(program, io);
   registerJiraCommands(program, io);
   registerLlmCommands(program, io);
+  registerCiCommands(program, io);
   registerAuditCommand(program, io);
   registerWorkerCommand(program, io);
   registerResolveCommand(program, io, (code) => {

@@ -19,15 +19,36 @@ export { normalizeLine, normalizeLog, splitLines } from "./normalize.js";
 export { SIGNATURES } from "./signatures/index.js";
 export * from "./types.js";
 
-/** Signatures tried most specific first: the first one that matches a line names it. */
-export function compile(signatures: readonly Signature[]): CompiledSignature[] {
-  return signatures
+/**
+ * Signatures tried most specific first (the first one that matches a line names it), behind one
+ * regular expression of all their needles: a line is lower-cased and scanned once, and only the
+ * signatures whose needle occurs in it run their pattern. Most lines of a log match no needle at all.
+ */
+export interface Catalogue {
+  signatures: readonly CompiledSignature[];
+  needles: RegExp;
+  /** For each needle: the signatures (indices, heaviest first) needing it or a needle inside it. */
+  byNeedle: ReadonlyMap<string, readonly number[]>;
+}
+
+export function compile(signatures: readonly Signature[]): Catalogue {
+  const compiled = signatures
     .map((sig) => ({
       sig,
       needles: (typeof sig.needle === "string" ? [sig.needle] : [...sig.needle]).map((n) => n.toLowerCase()),
       weight: sig.weight ?? ROLE_WEIGHT[sig.role],
     }))
     .sort((a, b) => b.weight - a.weight);
+  const unique = [...new Set(compiled.flatMap((c) => c.needles))].sort((a, b) => b.length - a.length);
+  const byNeedle = new Map<string, number[]>();
+  for (const n of unique) {
+    // The scan reports the longest needle at a position: it stands for the needles inside it too.
+    const inside = unique.filter((m) => n.includes(m));
+    const sigs = compiled.flatMap((c, i) => (c.needles.some((m) => inside.includes(m)) ? [i] : []));
+    byNeedle.set(n, sigs);
+  }
+  const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return { signatures: compiled, needles: new RegExp(unique.map(literal).join("|"), "g"), byNeedle };
 }
 
 const COMPILED = compile(SIGNATURES);
@@ -38,10 +59,24 @@ interface Match {
 }
 
 /** The heaviest signature recognising a normalised, trimmed line. */
-function matchText(text: string, signatures: readonly CompiledSignature[]): Match | undefined {
+function matchText(text: string, catalogue: Catalogue): Match | undefined {
   const lower = text.toLowerCase();
-  for (const c of signatures) {
-    if (!c.needles.some((n) => lower.includes(n))) continue;
+  const scan = catalogue.needles;
+  scan.lastIndex = 0;
+  let candidates: number[] | undefined;
+  for (let m = scan.exec(lower); m !== null; m = scan.exec(lower)) {
+    const sigs = catalogue.byNeedle.get(m[0])!;
+    candidates = candidates ? [...candidates, ...sigs] : [...sigs];
+    // Needles may overlap: look again from the next character, not after this match.
+    scan.lastIndex = m.index + 1;
+  }
+  if (!candidates) return undefined;
+  candidates.sort((a, b) => a - b);
+  let last = -1;
+  for (const i of candidates) {
+    if (i === last) continue;
+    last = i;
+    const c = catalogue.signatures[i]!;
     const m = c.sig.pattern.exec(text);
     if (m) return { sig: c, groups: { ...m.groups } as Record<string, string> };
   }
@@ -93,7 +128,7 @@ export class LogDiagnoser {
   /** Hits inside an open step header (bounded: a header longer than this is not one). */
   private header: Hit[] | undefined;
 
-  constructor(private readonly signatures: readonly CompiledSignature[] = COMPILED) {}
+  constructor(private readonly signatures: Catalogue = COMPILED) {}
 
   /** Reads the next raw line of the log (without its line break). */
   push(raw: string): void {

@@ -121,7 +121,7 @@ export const PYTHON: readonly Signature[] = [
     id: "pytest.e-line",
     ecosystem: "python",
     category: "test",
-    needle: "e ",
+    needle: ["error", "exception", "assert "],
     pattern: /^E\s+(?:(?<code>[A-Z]\w*(?:Error|Exception))\b|assert )/,
     role: "decisive",
     weight: 9,
