@@ -94,3 +94,13 @@ describe("streaming", () => {
     expect(out.peakHeap).toBeLessThan(32 * 1024 * 1024);
   }, 120_000);
 });
+
+describe("linesOf", () => {
+  it("splits on \\n only, drops \\r before \\n, joins lines across chunks and cuts over-long lines", async () => {
+    const { linesOf } = await import("../../src/ci/diagnose/lines.js");
+    const chunks = ["a\r\nb\rc\nlo", "ng-line-", "tail\nxyz0123456789", "abc\nlast"];
+    const out: string[] = [];
+    for await (const l of linesOf(Readable.from(chunks), 12)) out.push(l);
+    expect(out).toEqual(["a", "b\rc", "long-line-ta", "xyz012345678", "last"]);
+  });
+});

@@ -29,8 +29,14 @@ export async function* linesOf(
     const text = typeof chunk === "string" ? chunk : decoder.write(chunk);
     let start = 0;
     for (let nl = text.indexOf("\n", start); nl !== -1; nl = text.indexOf("\n", start)) {
-      take(text.slice(start, nl));
-      const line = partial.endsWith("\r") ? partial.slice(0, -1) : partial;
+      let line: string;
+      if (partial === "" && !skipping && nl - start <= maxLine) {
+        // The common case: the whole line is inside this chunk.
+        line = text.slice(start, text.charCodeAt(nl - 1) === 13 && nl > start ? nl - 1 : nl);
+      } else {
+        take(text.slice(start, nl));
+        line = partial.endsWith("\r") ? partial.slice(0, -1) : partial;
+      }
       partial = "";
       skipping = false;
       start = nl + 1;
