@@ -159,12 +159,16 @@ function unknownVerdict(
 ): Diagnosis {
   let lines: CitedLine[];
   let facts: Facts = exitCode === undefined ? {} : { exit_code: exitCode };
+  let cause = "no known failure signature in the log";
   const strong = generic.filter((s) => s.score >= ROLE_WEIGHT.context + 3 || s.hit.sig.weight > 2);
   const pool = strong.length > 0 ? strong : generic;
   if (pool.length > 0) {
     const cited = pick(pool, "unknown");
     lines = inLineOrder(cited);
     facts = factsOf(cited, exitCode);
+    // A generic signature (a Maven goal, an uncaught exception) still says what failed, if not why.
+    const top = cited[0]!.hit.sig.sig;
+    if (top.role !== "context") cause = render(top.cause, mergedGroups(cited));
   } else {
     // No line says anything recognisable: what the failed step printed last is the best evidence.
     // Nothing recognisable: what the failed step printed last, and the CI's exit line under it.
@@ -182,7 +186,7 @@ function unknownVerdict(
     action: "ask",
     severity: "error",
     confidence: 0.1,
-    cause: "no known failure signature in the log",
+    cause,
     ...stepPart,
     facts,
     lines,

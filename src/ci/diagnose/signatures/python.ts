@@ -94,6 +94,18 @@ export const PYTHON: readonly Signature[] = [
     example: "SyntaxError: invalid syntax",
   },
   {
+    id: "runtime.exception",
+    ecosystem: "python",
+    category: "unknown",
+    needle: ["error: ", "exception: "],
+    pattern: /^(?<code>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)): \S/,
+    role: "decisive",
+    weight: 7,
+    cause: "an uncaught exception ({code})",
+    example: "KeyError: 'missing'",
+    notExamples: ["[INFO] AssertionErrorCreator_multipleAssertionsError_Test: passed"],
+  },
+  {
     id: "python.file-line",
     ecosystem: "python",
     category: "unknown",
