@@ -20,6 +20,7 @@ import { allToolsets } from "../toolsets/index.js";
 import { dashboardRoute } from "../ui/dashboard.js";
 import { githubWebhookRoute } from "../webhooks/github.js";
 import { registerAuditCommand } from "./audit-command.js";
+import { registerCiCommands } from "./ci-commands.js";
 import { registerCodeCommands } from "./code-commands.js";
 import { registerFlowCommands } from "./flow-commands.js";
 import { registerGithubCommands } from "./github-commands.js";
@@ -253,6 +254,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerGithubCommands(program, io);
   registerJiraCommands(program, io);
   registerLlmCommands(program, io);
+  registerCiCommands(program, io);
   registerAuditCommand(program, io);
   registerWorkerCommand(program, io);
   registerFlowCommands(program, io, (code) => {

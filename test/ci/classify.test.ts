@@ -19,7 +19,8 @@ describe("classifyLog", () => {
     ["black", "format", "fix", "black .", "would reformat"],
     ["pytest", "test", "fix", undefined, "FAILED tests/test_api.py::test_rate_limit"],
     ["oom", "out_of_memory", "investigate", undefined, "JavaScript heap out of memory"],
-    ["mystery", "unknown", "investigate", undefined, "##[error]Process completed with exit code 3."],
+    // The CI's own `##[error]` marker is removed from cited lines: the exit line is quoted without it.
+    ["mystery", "unknown", "investigate", undefined, "Process completed with exit code 3."],
     ["networkThenTests", "infrastructure", "rerun", undefined, "ETIMEDOUT"],
   ] as const)("%s: %s, %s", (name, category, action, fix, proof) => {
     const d = classifyLog(LOGS[name], "job");

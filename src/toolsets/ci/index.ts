@@ -51,6 +51,14 @@ const failureOut = z.object({
   cause: z.string().describe("The cause in words."),
   action: z.enum(["rerun", "fix", "investigate"]),
   fix: z.string().optional().describe("The command that repairs it in a checkout (format, lockfile)."),
+  infrastructure: z
+    .boolean()
+    .describe("True when the code is not at fault (a re-run or an operator can fix it)."),
+  facts: z
+    .record(z.unknown())
+    .describe(
+      "What the cited lines name: tool, plugin, package, version, test, file, line, code, exit_code.",
+    ),
   evidence: z.array(evidenceOut).describe("The log lines that prove the cause (1-based line numbers)."),
   fingerprint: z.string().describe("Names this failure for record_ci_fix_attempt."),
   tried_before: z
@@ -63,7 +71,7 @@ export const diagnoseCiRun = ghTool({
   name: "diagnose_ci_run",
   title: "Diagnose a failed CI run",
   description:
-    "Why a GitHub Actions run failed: for each failed job, the cause (infrastructure, timeout, out_of_memory, lockfile, dependency, format, lint, typecheck, build, test, unknown) with the log lines that prove it, and what to do: rerun (transient; once), fix (with the command for format and lockfile failures) or investigate. Fixes already recorded for the same failure are listed, and not proposed again. Without run_id, the latest failed run (of a branch, if given).",
+    "Why a GitHub Actions run failed: for each failed job, the cause (infrastructure, cancelled, timeout, out_of_memory, configuration, lockfile, dependency, compilation, typecheck, compatibility, license, format, lint, documentation, test, unknown) with the log lines that prove it, and what to do: rerun (transient; once), fix (with the command for format and lockfile failures) or investigate. Fixes already recorded for the same failure are listed, and not proposed again. Without run_id, the latest failed run (of a branch, if given).",
   input: z.object({
     owner,
     repo,

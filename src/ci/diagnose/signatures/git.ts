@@ -1,0 +1,81 @@
+/** git: clone and fetch failures (network, missing refs, auth), pathspecs, conflicts. */
+import type { Signature } from "../types.js";
+
+export const GIT: readonly Signature[] = [
+  {
+    id: "git.network",
+    ecosystem: "git",
+    category: "infrastructure",
+    needle: ["unable to access", "remote end hung up", "early eof", "rpc failed"],
+    pattern:
+      /^fatal: unable to access '(?<file>[^']+)': (?:Could not resolve host|Failed to connect|The requested URL returned error: 5\d\d|OpenSSL|GnuTLS|Operation timed out|Recv failure)|the remote end hung up unexpectedly|early EOF|^error: RPC failed/,
+    role: "decisive",
+    weight: 13,
+    tool: "git",
+    cause: "git could not reach the remote ({file})",
+    example: "fatal: unable to access 'https://github.com/acme/api.git/': Could not resolve host: github.com",
+  },
+  {
+    id: "git.repo-missing",
+    ecosystem: "git",
+    category: "configuration",
+    needle: [
+      "does not appear to be a git repository",
+      "not found",
+      "does not exist",
+      "authentication failed",
+      "could not read username",
+    ],
+    pattern:
+      /^fatal: (?:repository '(?<file>[^']+)' (?:not found|does not exist)|'(?<file2>[^']+)' does not appear to be a git repository|Authentication failed for|could not read Username for)/,
+    role: "decisive",
+    weight: 12,
+    tool: "git",
+    cause: "the repository is missing or not accessible ({file})",
+    example: "fatal: repository '/tmp/nowhere/repo.git' does not exist",
+  },
+  {
+    id: "git.ref-missing",
+    ecosystem: "git",
+    category: "configuration",
+    needle: [
+      "couldn't find remote ref",
+      "not our ref",
+      "reference is not a tree",
+      "did not match any file",
+      "not a valid object name",
+      "unknown revision",
+    ],
+    pattern:
+      /couldn't find remote ref (?<code>\S+)|not our ref|reference is not a tree: (?<code2>\S+)|pathspec '(?<file>[^']+)' did not match any file|Not a valid object name:? '?(?<code3>[^'\s]+)|unknown revision or path not in the working tree/,
+    role: "decisive",
+    weight: 12,
+    tool: "git",
+    cause: "a git ref or path does not exist ({code})",
+    example: "fatal: couldn't find remote ref refs/heads/feature-x",
+  },
+  {
+    id: "git.conflict",
+    ecosystem: "git",
+    category: "unknown",
+    needle: "merge conflict in",
+    pattern: /^CONFLICT \([\w/ -]+\): Merge conflict in (?<file>\S+)/,
+    role: "decisive",
+    weight: 10,
+    tool: "git",
+    cause: "a merge conflict ({file})",
+    example: "CONFLICT (content): Merge conflict in src/index.ts",
+  },
+  {
+    id: "git.fatal",
+    ecosystem: "git",
+    category: "unknown",
+    needle: "fatal: ",
+    pattern: /^fatal: /,
+    role: "decisive",
+    weight: 6,
+    tool: "git",
+    cause: "git failed",
+    example: "fatal: not a git repository (or any of the parent directories): .git",
+  },
+];
