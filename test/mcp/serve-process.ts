@@ -28,8 +28,20 @@ export function childEnv(home: string, extra: Record<string, string> = {}): Reco
   };
 }
 
+const homes = new Set<string>();
+let cleanupInstalled = false;
+
+/** A throwaway data dir, removed when the test process exits (whichever test forgot to). */
 export function tempHome(): string {
-  return mkdtempSync(join(tmpdir(), "rw-mcp-"));
+  const dir = mkdtempSync(join(tmpdir(), "rw-mcp-"));
+  homes.add(dir);
+  if (!cleanupInstalled) {
+    cleanupInstalled = true;
+    process.once("exit", () => {
+      for (const d of homes) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return dir;
 }
 
 export interface ServeProcess {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { dropPrefix, uniquePrefix } from "../goals/redis-prefix.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 const redisUrl = inject("redisUrl");
@@ -7,12 +8,15 @@ for (const kind of ["sqlite", "redis"] as const) {
   describe.skipIf(kind === "redis" && !redisUrl)(`memory toolset on ${kind}`, () => {
     let app: TestApp;
     const ns = `t${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
+    // Its own prefix in the developer's Redis (the queue's keys too), dropped after.
+    const prefix = uniquePrefix("memory");
 
     beforeAll(async () => {
       app = await startTestApp({
         env: {
           REPOWRIGHT_STORE: kind,
           REDIS_URL: redisUrl || undefined,
+          REPOWRIGHT_REDIS_PREFIX: prefix,
           REPOWRIGHT_TOOLSETS: "memory",
           REPOWRIGHT_CACHE_MAX_VALUE_BYTES: "2048",
           REPOWRIGHT_CACHE_MAX_BULK_KEYS: "10",
@@ -22,6 +26,7 @@ for (const kind of ["sqlite", "redis"] as const) {
     afterAll(async () => {
       await app.call("cache_clear_namespace", { namespace: ns, confirm: true });
       await app.close();
+      if (kind === "redis") await dropPrefix(redisUrl, prefix);
     });
 
     it("lists all twelve memory tools with annotations", async () => {
