@@ -36,7 +36,11 @@ export async function startGithubTestBed(
     emu,
     app,
     git: (owner, repo, ...args) =>
-      execFileSync("git", [`--git-dir=${emu.gitDir(owner, repo)}`, ...args], { encoding: "utf8" }).trim(),
+      // git's own complaint goes into the error a test may expect, not onto the terminal.
+      execFileSync("git", [`--git-dir=${emu.gitDir(owner, repo)}`, ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }).trim(),
     async close() {
       await app.close();
       await emu.close();
