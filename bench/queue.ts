@@ -15,6 +15,7 @@ import { Redactor } from "../src/core/redact.js";
 import { createBullmqQueue } from "../src/queue/bullmq.js";
 import type { Queue, QueueDefaults, QueueWorker } from "../src/queue/index.js";
 import { createSqliteQueue } from "../src/queue/sqlite.js";
+import { dropPrefix } from "../test/goals/redis-prefix.js";
 import { table } from "./lib.js";
 
 const N = Number(process.env["QUEUE_BENCH_JOBS"] ?? 400);
@@ -103,21 +104,8 @@ export async function run(): Promise<void> {
     }
   } finally {
     rmSync(home, { recursive: true, force: true });
-    const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    if (
-      await redis.connect().then(
-        () => true,
-        () => false,
-      )
-    ) {
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== "0");
-    }
-    redis.disconnect();
+    // dropPrefix connects lazily and gives up at once when no Redis answers.
+    await dropPrefix(redisUrl, prefix).catch(() => {});
   }
   process.stdout.write(`\n## queue: jobs/s on a job of ${LATENCY_MS} ms (${N} jobs per round)\n`);
   process.stdout.write(

@@ -11,12 +11,13 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import { agentHandlers } from "../src/agents/index.js";
-import { resolveIssue } from "../src/agents/resolver/run.js";
+import { resolveIssue, resolverDeps } from "../src/agents/resolver/run.js";
 import { RESOLVE_JOB } from "../src/agents/resolver/trigger.js";
 import { createApp } from "../src/app.js";
 import { createGithubEmulator } from "../src/emulators/github/server.js";
 import { createLlmEmulator } from "../src/emulators/llm/server.js";
 import { startWorking } from "../src/jobs/index.js";
+import { dropPrefix } from "../test/goals/redis-prefix.js";
 import { ADD_FIXED, SEED } from "../test/resolver/fixture.js";
 import { table } from "./lib.js";
 
@@ -94,14 +95,7 @@ export async function run(): Promise<void> {
         for (const issue of issues) {
           const rec = await resolveIssue(
             { owner: "acme", repo: "calc", issue, trigger: { kind: "cli" } },
-            {
-              host: app.host,
-              config: app.config,
-              store: app.store,
-              log: app.log,
-              github: app.clients.github(),
-              model: app.clients.models.get("strong"),
-            },
+            resolverDeps(app.host),
           );
           if (rec.outcome?.kind === "pr_opened") resolved++;
         }
@@ -140,14 +134,7 @@ export async function run(): Promise<void> {
       await gh.close();
       rmSync(home, { recursive: true, force: true });
       if (workers > 0 && redisUp) {
-        const redis = new Redis(redisUrl);
-        let cursor = "0";
-        do {
-          const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-          cursor = next;
-          if (keys.length) await redis.del(...keys);
-        } while (cursor !== "0");
-        redis.disconnect();
+        await dropPrefix(redisUrl, prefix);
       }
     }
   }

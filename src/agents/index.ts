@@ -6,7 +6,7 @@
 import type { GithubEventSubscriber } from "../jobs/index.js";
 import type { Host } from "../mcp/host.js";
 import type { JobHandler } from "../queue/index.js";
-import { type ResolveRequest, resolveIssue } from "./resolver/run.js";
+import { type ResolveRequest, resolveIssue, resolverDeps } from "./resolver/run.js";
 import { RESOLVE_JOB, resolverSubscriber } from "./resolver/trigger.js";
 
 export function agentSubscribers(host: Host): GithubEventSubscriber[] {
@@ -17,28 +17,16 @@ export function agentSubscribers(host: Host): GithubEventSubscriber[] {
 }
 
 export function agentHandlers(host: Host): Record<string, JobHandler> {
-  const s = host.services;
   return {
     async [RESOLVE_JOB](job) {
-      const record = await resolveIssue(
-        job.data as ResolveRequest,
-        {
-          host,
-          config: s.config,
-          store: s.store,
-          log: s.log,
-          github: s.clients.github(),
-          model: s.clients.models.get("strong"),
-        },
-        {
-          signal: job.signal,
-          onPhase: (p) => void job.progress({ progress: record_phase(p.name), total: 5, message: p.name }),
-        },
-      );
+      const record = await resolveIssue(job.data as ResolveRequest, resolverDeps(host), {
+        signal: job.signal,
+        onPhase: (p) => void job.progress({ progress: phaseNumber(p.name), total: 5, message: p.name }),
+      });
       return { run: record.id, outcome: record.outcome };
     },
   };
 }
 
 const PHASES = ["gather", "reproduce", "edit", "verify", "report"];
-const record_phase = (name: string) => PHASES.indexOf(name) + 1;
+const phaseNumber = (name: string) => PHASES.indexOf(name) + 1;

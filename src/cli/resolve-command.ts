@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { type ResolveRequest, type RunRecord, resolveIssue } from "../agents/resolver/run.js";
+import { type ResolveRequest, type RunRecord, resolveIssue, resolverDeps } from "../agents/resolver/run.js";
 import { triggerFromEvent } from "../agents/resolver/trigger.js";
 import { type App, createApp } from "../app.js";
 import { AppError } from "../core/errors.js";
@@ -137,18 +137,9 @@ async function runOne(
   opts: ResolveOptions,
 ): Promise<RunRecord> {
   const name = `${request.owner}/${request.repo}#${request.issue}`;
-  const record = await resolveIssue(
-    request,
-    {
-      host: app.host,
-      config: app.config,
-      store: app.store,
-      log: app.log,
-      github: app.clients.github(),
-      model: app.clients.models.get("strong"),
-    },
-    { onPhase: (p) => io.stderr.write(`repowright resolve ${name}: ${p.name}…\n`) },
-  );
+  const record = await resolveIssue(request, resolverDeps(app.host), {
+    onPhase: (p) => io.stderr.write(`repowright resolve ${name}: ${p.name}…\n`),
+  });
   const o = record.outcome;
   if (!opts.json) {
     if (o?.kind === "pr_opened")

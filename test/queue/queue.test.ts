@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { afterAll, describe, inject } from "vitest";
 import { createLogger } from "../../src/core/log.js";
 import { Redactor } from "../../src/core/redact.js";
 import { createBullmqQueue } from "../../src/queue/bullmq.js";
 import { createSqliteQueue } from "../../src/queue/sqlite.js";
+import { dropPrefix } from "../goals/redis-prefix.js";
 import { FAST, queueContract } from "./contract.js";
 
 const redisUrl = inject("redisUrl");
@@ -25,14 +25,7 @@ describe.skipIf(!redisUrl)("bullmq queue", () => {
   const base = `rwtest${process.pid}q`;
   let n = 0;
   afterAll(async () => {
-    const redis = new Redis(redisUrl);
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${base}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== "0");
-    redis.disconnect();
+    await dropPrefix(redisUrl, base);
   });
   queueContract(async (defaults) =>
     createBullmqQueue({ redisUrl, prefix: `${base}${n++}`, defaults: { ...FAST, ...defaults }, log }),

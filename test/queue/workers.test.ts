@@ -7,7 +7,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import { createLogger } from "../../src/core/log.js";
 import { Redactor } from "../../src/core/redact.js";
@@ -15,6 +14,7 @@ import { TOOL_JOB, type ToolJobData } from "../../src/jobs/index.js";
 import { createBullmqQueue } from "../../src/queue/bullmq.js";
 import type { Queue, QueueDefaults } from "../../src/queue/index.js";
 import { createSqliteQueue } from "../../src/queue/sqlite.js";
+import { dropPrefix } from "../goals/redis-prefix.js";
 
 const root = resolve(__dirname, "../..");
 const MAIN = join(root, "src/cli/main.ts");
@@ -120,14 +120,7 @@ const engines: Engine[] = [
         },
         async cleanup() {
           await queue.close();
-          const redis = new Redis(redisUrl);
-          let cursor = "0";
-          do {
-            const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-            cursor = next;
-            if (keys.length) await redis.del(...keys);
-          } while (cursor !== "0");
-          redis.disconnect();
+          await dropPrefix(redisUrl, prefix);
         },
       };
     },

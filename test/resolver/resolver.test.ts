@@ -11,7 +11,12 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { type ResolveRequest, type RunRecord, resolveIssue } from "../../src/agents/resolver/run.js";
+import {
+  type ResolveRequest,
+  type RunRecord,
+  resolveIssue,
+  resolverDeps,
+} from "../../src/agents/resolver/run.js";
 import { RESOLVE_JOB, resolverSubscriber } from "../../src/agents/resolver/trigger.js";
 import { runCli } from "../../src/cli/program.js";
 import { createGithubEmulator, type GithubEmulator } from "../../src/emulators/github/server.js";
@@ -78,14 +83,7 @@ describe("the issue resolver", () => {
   const run = async (steps: Parameters<LlmEmulator["load"]>[0]["steps"]) => {
     llm.load({ steps, fallback: { text: "(the script is over)" } });
     const request: ResolveRequest = { owner: "acme", repo: "calc", issue, trigger: { kind: "cli" } };
-    return resolveIssue(request, {
-      host: app.host,
-      config: app.config,
-      store: app.store,
-      log: app.log,
-      github: app.clients.github(),
-      model: app.clients.models.get("strong"),
-    });
+    return resolveIssue(request, resolverDeps(app.host));
   };
   const comments = async () => {
     const r = await app.call("list_issue_comments", { owner: "acme", repo: "calc", issue_number: issue });

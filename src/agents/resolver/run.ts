@@ -99,6 +99,19 @@ export interface ResolverDeps {
   sandbox?: Partial<SandboxOptions>;
 }
 
+/** The resolver's dependencies from a host: its services, the one GitHub client, the strong model. */
+export function resolverDeps(host: Host): ResolverDeps {
+  const s = host.services;
+  return {
+    host,
+    config: s.config,
+    store: s.store,
+    log: s.log,
+    github: s.clients.github(),
+    model: s.clients.models.get("strong"),
+  };
+}
+
 /** The identity the resolver's writes go through the pipeline as (audited under this id). */
 export const RESOLVER_CALLER: Caller = {
   id: "repowright-resolver",
