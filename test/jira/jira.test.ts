@@ -60,6 +60,32 @@ describe("jira toolset against the Jira emulator", () => {
     await emu?.close();
   });
 
+  it("has an emulator that refuses what Jira refuses: a description or comment that is not ADF", async () => {
+    const auth = `Basic ${Buffer.from("ada@example.test:secret-token").toString("base64")}`;
+    const post = (path: string, body: unknown) =>
+      fetch(`${emu.url}${path}`, {
+        method: "POST",
+        headers: { authorization: auth, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const created = await post("/rest/api/3/issue", {
+      fields: {
+        project: { key: "API" },
+        summary: "plain text",
+        issuetype: { name: "Task" },
+        description: "not ADF",
+      },
+    });
+    expect(created.status).toBe(400);
+    expect(await created.json()).toMatchObject({
+      errors: { description: expect.stringContaining("Atlassian Document") },
+    });
+    const comment = await post("/rest/api/3/issue/API-1/comment", {
+      body: { type: "doc", version: 1, content: [{ type: "text", text: "" }] },
+    });
+    expect(comment.status).toBe(400);
+  });
+
   it("searches with JQL, compactly and in pages", async () => {
     const bugs = await call("jira_search_issues", {
       jql: "project = API AND type = Bug AND assignee = currentUser()",

@@ -11,7 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adfText, textToAdf } from "../../jira/adf.js";
+import { adfProblem, paragraphs, searchableText } from "./adf.js";
 
 type Obj = Record<string, unknown>;
 
@@ -184,7 +184,7 @@ export async function createJiraEmulator(
       key: `${project.key}-${n}`,
       project: project.key,
       summary: s.summary,
-      description: s.description ? textToAdf(s.description) : null,
+      description: s.description ? paragraphs(s.description) : null,
       type: s.type ?? "Task",
       status: s.status ?? "To Do",
       priority: s.priority ?? "Medium",
@@ -264,6 +264,10 @@ export async function createJiraEmulator(
       if (!ISSUE_TYPES.includes(type)) errors["issuetype"] = "Specify a valid issue type";
       const priority = ((f["priority"] as Obj | undefined)?.["name"] as string | undefined) ?? "Medium";
       if (!PRIORITIES.includes(priority)) errors["priority"] = `Priority name '${priority}' is not valid`;
+      if (f["description"] !== undefined && f["description"] !== null) {
+        const bad = adfProblem(f["description"]);
+        if (bad) errors["description"] = bad;
+      }
       if (Object.keys(errors).length > 0) throw new JiraError(400, [], errors);
       const rec = addIssue(
         {
@@ -302,7 +306,11 @@ export async function createJiraEmulator(
             throw new JiraError(400, [], { summary: "You must specify a summary of the issue." });
           issue.summary = f["summary"];
         }
-        if ("description" in f) issue.description = (f["description"] as Obj | null) ?? null;
+        if ("description" in f) {
+          const bad = f["description"] === null ? undefined : adfProblem(f["description"]);
+          if (bad) throw new JiraError(400, [], { description: bad });
+          issue.description = (f["description"] as Obj | null) ?? null;
+        }
         if ("labels" in f) issue.labels = (f["labels"] as string[]) ?? [];
         if ("priority" in f) {
           const p = (f["priority"] as Obj)["name"] as string;
@@ -336,8 +344,10 @@ export async function createJiraEmulator(
       }
       if (sub === "comment" && method === "POST") {
         const b = body["body"] as Obj | undefined;
-        if (b?.["type"] !== "doc")
+        if (b === undefined || b === null)
           throw new JiraError(400, [], { comment: "Comment body can not be empty!" });
+        const bad = adfProblem(b);
+        if (bad) throw new JiraError(400, [], { comment: bad });
         const c = { id: String(nextId++), body: b, author: me, created: now() };
         issue.comments.push(c);
         issue.updated = c.created;
@@ -505,7 +515,7 @@ function clause(c: string, me: string): Filter {
     const words = unquote(raw).toLowerCase().split(/\s+/).filter(Boolean);
     return (i) => {
       const hay =
-        `${field !== "description" ? i.summary : ""} ${field !== "summary" ? adfText(i.description) : ""}`.toLowerCase();
+        `${field !== "description" ? i.summary : ""} ${field !== "summary" ? searchableText(i.description) : ""}`.toLowerCase();
       return words.every((w) => hay.includes(w));
     };
   }
