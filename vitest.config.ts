@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     globalSetup: ["test/setup/global-setup.ts"],
+    setupFiles: ["test/setup/cleanup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

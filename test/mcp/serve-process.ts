@@ -29,19 +29,18 @@ export function childEnv(home: string, extra: Record<string, string> = {}): Reco
 }
 
 const homes = new Set<string>();
-let cleanupInstalled = false;
 
-/** A throwaway data dir, removed when the test process exits (whichever test forgot to). */
+/** A throwaway data dir, removed after the test file (test/setup/cleanup.ts), whichever test forgot to. */
 export function tempHome(): string {
   const dir = mkdtempSync(join(tmpdir(), "rw-mcp-"));
   homes.add(dir);
-  if (!cleanupInstalled) {
-    cleanupInstalled = true;
-    process.once("exit", () => {
-      for (const d of homes) rmSync(d, { recursive: true, force: true });
-    });
-  }
   return dir;
+}
+
+/** Removes every tempHome() made so far (called after each test file). */
+export function removeTempHomes(): void {
+  for (const d of homes) rmSync(d, { recursive: true, force: true });
+  homes.clear();
 }
 
 export interface ServeProcess {
