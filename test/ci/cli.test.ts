@@ -6,33 +6,17 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CliIo, runCli } from "../../src/cli/program.js";
+import { runCliCaptured } from "../helpers/cli.js";
 import { CORPUS_DIR } from "./corpus.js";
 
 const home = mkdtempSync(join(tmpdir(), "rw-ci-cli-"));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 async function cli(args: string[], stdinText?: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => {
-    out += d;
-  });
-  stderr.on("data", (d) => {
-    err += d;
-  });
-  const io: CliIo & { stdin?: NodeJS.ReadableStream } = {
-    stdout,
-    stderr,
-    env: { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent", HOME: home },
-  };
-  if (stdinText !== undefined) io.stdin = Readable.from([Buffer.from(stdinText)]);
-  const code = await runCli(["node", "repowright", "ci", "diagnose-log", ...args], io);
-  return { code, out, err };
+  const env = { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent", HOME: home };
+  return runCliCaptured(["ci", "diagnose-log", ...args], env, stdinText);
 }
 
 describe("repowright ci diagnose-log", () => {

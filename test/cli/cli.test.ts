@@ -1,30 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/program.js";
+import { runCliCaptured } from "../helpers/cli.js";
 
 const home = mkdtempSync(join(tmpdir(), "rw-cli-"));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 async function cli(...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => {
-    out += d;
-  });
-  stderr.on("data", (d) => {
-    err += d;
-  });
-  const code = await runCli(["node", "repowright", ...args], {
-    stdout,
-    stderr,
-    env: { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent", HOME: home },
-  });
-  return { code, out, err };
+  return runCliCaptured(args, { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent", HOME: home });
 }
 
 describe("repowright CLI", () => {

@@ -3,30 +3,14 @@
  * prints really starts this installation (an MCP client spawns exactly that command and lists the tools).
  */
 import { existsSync } from "node:fs";
-import { PassThrough } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/program.js";
+import { runCliCaptured } from "../helpers/cli.js";
 import { childEnv, REPO_ROOT, tempHome } from "../mcp/serve-process.js";
 
 async function cli(...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => {
-    out += d;
-  });
-  stderr.on("data", (d) => {
-    err += d;
-  });
-  const code = await runCli(["node", "repowright", "mcp-config", ...args], {
-    stdout,
-    stderr,
-    env: { REPOWRIGHT_LOG_LEVEL: "silent" },
-  });
-  return { code, out, err };
+  return runCliCaptured(["mcp-config", ...args], { REPOWRIGHT_LOG_LEVEL: "silent" });
 }
 
 describe("repowright mcp-config", () => {

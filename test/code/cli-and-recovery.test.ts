@@ -2,28 +2,16 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/core/config.js";
 import { createWorkspace } from "../../src/core/workspace.js";
 import { createCodeService } from "../../src/toolsets/code/service.js";
+import { runCliCaptured } from "../helpers/cli.js";
 import { parentEnv } from "../helpers/env.js";
 import { makeFixtureRepo, write } from "./fixture.js";
 
 async function cli(args: string[], env: Record<string, string>) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => {
-    out += d;
-  });
-  stderr.on("data", (d) => {
-    err += d;
-  });
-  const code = await runCli(["node", "repowright", ...args], { stdout, stderr, env });
-  return { code, out, err };
+  return runCliCaptured(args, env);
 }
 
 describe("repowright index / search (CLI)", () => {

@@ -1,19 +1,13 @@
 /** Collaborators and their permissions (seeded roles, the owner, everyone else), over the emulator's HTTP API. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGithubEmulator, type GithubEmulator } from "../../src/emulators/github/server.js";
+import { emulatorCall } from "./helpers.js";
 
 type Obj = Record<string, unknown>;
 
 describe("GitHub emulator: collaborator permissions", () => {
   let emu: GithubEmulator;
-  const call = async (method: string, path: string, body?: unknown, token = "tok-alice") => {
-    const res = await fetch(`${emu.url}${path}`, {
-      method,
-      headers: { authorization: `token ${token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: res.status === 204 ? {} : ((await res.json()) as Obj) };
-  };
+  const call = emulatorCall(() => emu.url, "tok-alice");
 
   beforeAll(async () => {
     emu = await createGithubEmulator();

@@ -74,3 +74,18 @@ export const WIDGETS: Seed = {
     },
   ],
 };
+
+/** Calls the emulator's REST API as a token: status and JSON body (`{}` for a 204). */
+export function emulatorCall(url: () => string, defaultToken: string) {
+  return async (method: string, path: string, body?: unknown, token = defaultToken) => {
+    const res = await fetch(`${url()}${path}`, {
+      method,
+      headers: { authorization: `token ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return {
+      status: res.status,
+      body: res.status === 204 ? {} : ((await res.json()) as Record<string, unknown>),
+    };
+  };
+}

@@ -1,19 +1,13 @@
 /** Reading and editing one issue comment by its id, over the emulator's HTTP API. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGithubEmulator, type GithubEmulator } from "../../src/emulators/github/server.js";
+import { emulatorCall } from "./helpers.js";
 
 type Obj = Record<string, unknown>;
 
 describe("GitHub emulator: issue comments by id", () => {
   let emu: GithubEmulator;
-  const call = async (method: string, path: string, body?: unknown, token = "tok-alice") => {
-    const res = await fetch(`${emu.url}${path}`, {
-      method,
-      headers: { authorization: `token ${token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: res.status === 204 ? {} : ((await res.json()) as Obj) };
-  };
+  const call = emulatorCall(() => emu.url, "tok-alice");
 
   beforeAll(async () => {
     emu = await createGithubEmulator();

@@ -8,7 +8,6 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
@@ -18,7 +17,6 @@ import {
   resolverDeps,
 } from "../../src/agents/resolver/run.js";
 import { RESOLVE_JOB, resolverSubscriber } from "../../src/agents/resolver/trigger.js";
-import { runCli } from "../../src/cli/program.js";
 import { createGithubEmulator, type GithubEmulator } from "../../src/emulators/github/server.js";
 import {
   createLlmEmulator,
@@ -26,6 +24,7 @@ import {
   type ScriptedToolCall,
 } from "../../src/emulators/llm/server.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
+import { runCliCaptured } from "../helpers/cli.js";
 import { ADD_FIXED, SEED } from "./fixture.js";
 
 type Obj = Record<string, unknown>;
@@ -324,21 +323,11 @@ describe("the issue resolver", () => {
     try {
       const cli = async (payload: Obj, name: string) => {
         writeFileSync(join(home, "event.json"), JSON.stringify(payload));
-        const stdout = new PassThrough();
-        const stderr = new PassThrough();
-        let out = "";
-        let err = "";
-        stdout.on("data", (d: Buffer) => (out += d.toString()));
-        stderr.on("data", (d: Buffer) => (err += d.toString()));
-        const code = await runCli(
-          ["node", "repowright", "resolve", "--event", join(home, "event.json"), "--event-name", name],
-          {
-            stdout,
-            stderr,
-            env: { ...env, REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" },
-          },
-        );
-        return { code, out, err };
+        return runCliCaptured(["resolve", "--event", join(home, "event.json"), "--event-name", name], {
+          ...env,
+          REPOWRIGHT_HOME: home,
+          REPOWRIGHT_LOG_LEVEL: "silent",
+        });
       };
       const repository = { full_name: "acme/calc" };
       const stranger = await cli(

@@ -1,20 +1,9 @@
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/program.js";
 import { preflight } from "../../src/sandbox/index.js";
+import { runCliCaptured } from "../helpers/cli.js";
 
 async function cli(env: Record<string, string>, ...args: string[]) {
-  const stdout = new PassThrough();
-  let out = "";
-  stdout.on("data", (d) => {
-    out += d;
-  });
-  const code = await runCli(["node", "repowright", ...args], {
-    stdout,
-    stderr: new PassThrough(),
-    env: { REPOWRIGHT_LOG_LEVEL: "silent", PATH: process.env["PATH"] ?? "", ...env },
-  });
-  return { code, out };
+  return runCliCaptured(args, { REPOWRIGHT_LOG_LEVEL: "silent", PATH: process.env["PATH"] ?? "", ...env });
 }
 
 describe("repowright sandbox check", () => {
