@@ -20,13 +20,13 @@ import {
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { AppError, ERROR_CONTRACT } from "../core/errors.js";
+import { SERVER_NAME, SERVER_VERSION } from "../version.js";
 import type { Host } from "./host.js";
 import { toolInputSchema, toolOutputSchema } from "./schema.js";
 import { installResponseGuardFastPath } from "./sdk-fastpath.js";
 import type { Caller, ClientBridge, LogLevel, ResourceContext } from "./tool.js";
 
-export const SERVER_NAME = "repowright";
-export const SERVER_VERSION = "0.1.0";
+export { SERVER_NAME, SERVER_VERSION };
 
 export interface SessionServerOptions {
   caller: Omit<Caller, "sessionId">;
