@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { ToolError, validationError } from "../../core/errors.js";
+import { downloadJobLog as downloadJobLogOp } from "../../github/operations.js";
 import { REMOTE_OVERWRITE, REMOTE_READ, REMOTE_WRITE } from "../../mcp/tool.js";
 import { compact, type GhCtx, gh, ghTool, nextPage, owner, page, perPage, repo, tail } from "./common.js";
 
@@ -157,34 +158,9 @@ export const listWorkflowJobs = ghTool({
   },
 });
 
-/** GitHub answers the logs endpoint with a redirect to a short-lived download URL; fetch that. */
-export async function downloadJobLog(ctx: GhCtx, o: string, r: string, jobId: number): Promise<string> {
-  const res = await gh(ctx).request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", {
-    owner: o,
-    repo: r,
-    job_id: jobId,
-    request: { redirect: "manual", noCache: true },
-  });
-  const location = (res.headers as Record<string, string | undefined>)["location"];
-  if (res.status >= 300 && res.status < 400 && location) {
-    const dl = await ctx.deps.fetch(location, { signal: ctx.signal }).catch((err: unknown) => {
-      if (ctx.signal.aborted) throw err;
-      throw new ToolError(
-        "upstream",
-        `downloading the log of job ${jobId} failed: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    });
-    if (!dl.ok) {
-      throw new ToolError("upstream", `downloading the log of job ${jobId} failed: HTTP ${dl.status}`, {
-        statusCode: dl.status,
-      });
-    }
-    return dl.text();
-  }
-  return typeof res.data === "string" ? res.data : String(res.data ?? "");
+/** The whole log of one job (the adapter's downloadJobLog with this call's client and signal). */
+export function downloadJobLog(ctx: GhCtx, o: string, r: string, jobId: number): Promise<string> {
+  return downloadJobLogOp(ctx.deps, { owner: o, repo: r }, jobId, ctx.signal);
 }
 
 /** Every job of a run's latest attempt, all pages (a matrix can have hundreds), so no failed job is missed. */

@@ -1,6 +1,7 @@
 /** Pull requests: list, get (mergeability + checks summary), files, diff, create, update, merge, reviews. */
 
 import { z } from "zod";
+import { openPullRequest } from "../../github/operations.js";
 import {
   REMOTE_DESTRUCTIVE,
   REMOTE_OVERWRITE,
@@ -267,8 +268,7 @@ export const createPullRequest = ghTool({
   }),
   annotations: REMOTE_WRITE,
   async handler(input, ctx) {
-    const res = await gh(ctx).request("POST /repos/{owner}/{repo}/pulls", input);
-    const { body: _b, ...view } = pullView(res.data as unknown as Obj, 0, "");
+    const { body: _b, ...view } = pullView(await openPullRequest(ctx.deps, input, ctx.signal), 0, "");
     return view;
   },
 });

@@ -5,9 +5,26 @@
 
 import { z } from "zod";
 import { conflictError, ToolError, validationError } from "../../core/errors.js";
+import {
+  commitSha,
+  createBranch as createBranchOp,
+  pushFiles as pushFilesOp,
+} from "../../github/operations.js";
 import { contentsUri } from "../../github/uris.js";
 import { REMOTE_DESTRUCTIVE, REMOTE_READ, REMOTE_WRITE } from "../../mcp/tool.js";
-import { commitView, compact, fileView, gh, ghTool, nextPage, owner, page, perPage, repo } from "./common.js";
+import {
+  commitView,
+  compact,
+  fileView,
+  gh,
+  ghTool,
+  nextPage,
+  owner,
+  page,
+  perPage,
+  repo,
+  repoRef,
+} from "./common.js";
 
 type Obj = Record<string, unknown>;
 
@@ -80,15 +97,8 @@ export const listBranches = ghTool({
 });
 
 /** The commit sha a ref names, in one small request (Accept: application/vnd.github.sha). */
-async function shaOf(ctx: Parameters<typeof gh>[0], o: string, r: string, ref: string): Promise<string> {
-  const res = await gh(ctx).request("GET /repos/{owner}/{repo}/commits/{ref}", {
-    owner: o,
-    repo: r,
-    ref,
-    headers: { accept: "application/vnd.github.sha" },
-    request: { noCache: true },
-  });
-  return String(res.data as unknown).trim();
+function shaOf(ctx: Parameters<typeof gh>[0], o: string, r: string, ref: string): Promise<string> {
+  return commitSha(ctx.deps, { owner: o, repo: r }, ref, ctx.signal);
 }
 
 export const createBranch = ghTool({
@@ -107,14 +117,7 @@ export const createBranch = ghTool({
   }),
   annotations: REMOTE_WRITE,
   async handler(input, ctx) {
-    const sha = await shaOf(ctx, input.owner, input.repo, input.from_ref ?? "HEAD");
-    const res = await gh(ctx).request("POST /repos/{owner}/{repo}/git/refs", {
-      owner: input.owner,
-      repo: input.repo,
-      ref: `refs/heads/${input.branch}`,
-      sha,
-    });
-    return { branch: input.branch, sha: res.data.object.sha };
+    return createBranchOp(ctx.deps, repoRef(input), input.branch, input.from_ref, ctx.signal);
   },
 });
 
@@ -459,86 +462,31 @@ export const pushFiles = ghTool({
       throw validationError(`invalid path "${bad}": use relative paths without '.', '..' or empty segments`);
     const dup = paths.find((p, i) => paths.indexOf(p) !== i);
     if (dup) throw validationError(`path "${dup}" appears twice`);
-    const { request } = gh(ctx);
-    const ref = { owner: input.owner, repo: input.repo };
-    // One request gives both the head commit and its tree.
-    const branch = (
-      await request("GET /repos/{owner}/{repo}/branches/{branch}", {
-        ...ref,
+    const pushed = await pushFilesOp(
+      ctx.deps,
+      {
+        ...repoRef(input),
         branch: input.branch,
-        request: { noCache: true },
-      })
-    ).data;
-    const head = branch.commit.sha;
-    const baseTree = branch.commit.commit.tree.sha;
-    if (input.expected_head_sha && input.expected_head_sha !== head) {
-      throw conflictError(
-        `branch ${input.branch} is at ${head}, not ${input.expected_head_sha}; nothing was pushed`,
-        {
-          head_sha: head,
-        },
-      );
-    }
-    await ctx.progress({ progress: 1, total: 4, message: "building tree" });
-    const tree: {
-      path: string;
-      mode: "100644" | "100755" | "120000";
-      type: "blob";
-      sha?: string | null;
-      content?: string;
-    }[] = [];
-    for (const f of input.files) {
-      if (f.encoding === "base64") {
-        const blob = await request("POST /repos/{owner}/{repo}/git/blobs", {
-          ...ref,
-          content: f.content,
-          encoding: "base64",
-        });
-        tree.push({ path: f.path, mode: f.mode, type: "blob", sha: blob.data.sha });
-      } else tree.push({ path: f.path, mode: f.mode, type: "blob", content: f.content });
-    }
-    for (const p of input.deletions) tree.push({ path: p, mode: "100644", type: "blob", sha: null });
-    const newTree = await request("POST /repos/{owner}/{repo}/git/trees", {
-      ...ref,
-      base_tree: baseTree,
-      tree,
-    });
-    await ctx.progress({ progress: 2, total: 4, message: "creating commit" });
-    const commit = await request("POST /repos/{owner}/{repo}/git/commits", {
-      ...ref,
-      message: input.message,
-      tree: newTree.data.sha,
-      parents: [head],
-    });
-    await ctx.progress({ progress: 3, total: 4, message: "updating branch" });
-    try {
-      await request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", {
-        ...ref,
-        ref: `heads/${input.branch}`,
-        sha: commit.data.sha,
-        force: false,
-      });
-    } catch (err) {
-      if (err instanceof ToolError && err.type === "conflict") {
-        throw conflictError(
-          `branch ${input.branch} moved since ${head.slice(0, 7)} (not a fast-forward); nothing was pushed: read the branch again and retry`,
-          { head_sha_seen: head },
-        );
-      }
-      throw err;
-    }
+        message: input.message,
+        files: input.files,
+        deletions: input.deletions,
+        ...(input.expected_head_sha ? { expectedHeadSha: input.expected_head_sha } : {}),
+      },
+      ctx.signal,
+      (progress, total, message) => ctx.progress({ progress, total, message }),
+    );
     // The git data API names no file, so the files are reported here (subscribers re-read them).
     for (const p of [...input.files.map((f) => f.path), ...input.deletions]) {
       ctx.resourceUpdated(contentsUri(input.owner, input.repo, p));
     }
     return {
       branch: input.branch,
-      commit_sha: commit.data.sha,
-      parent_sha: head,
-      tree_sha: newTree.data.sha,
+      commit_sha: pushed.commitSha,
+      parent_sha: pushed.parentSha,
+      tree_sha: pushed.treeSha,
       files_written: input.files.length,
       files_deleted: input.deletions.length,
-      url: commit.data.html_url,
+      url: pushed.url,
     };
   },
 });
