@@ -3,7 +3,6 @@
  * through the same pipeline as every transport).
  */
 import type { Command } from "commander";
-import { createApp } from "../app.js";
 import { loadConfig } from "../core/config.js";
 import { AppError, ERROR_CONTRACT } from "../core/errors.js";
 import { buildInventory } from "../mcp/inventory.js";
@@ -54,6 +53,8 @@ export function registerToolCommands(program: Command, io: CliIo, setExit: (code
         );
       }
       const plugins = await loadPlugins(opts.plugin ?? []);
+      // The app (store, queue, clients) only for `call`: `tools` lists without building any of it.
+      const { createApp } = await import("../app.js");
       const app = await createApp({
         env: io.env,
         overrides: { server: { toolsets: opts.toolsets } },

@@ -8,8 +8,6 @@
  * (`redactDeep`, asynchronous: secretlint is), which knows many more kinds of secret (private keys, npm,
  * OpenAI, Anthropic, Shopify, SendGrid, database URLs...) and is the rule set the agents' secret gate uses.
  */
-import { lintSource } from "@secretlint/core";
-import { creator as recommended } from "@secretlint/secretlint-rule-preset-recommend";
 
 const SECRET_KEY = /(pass(word)?|secret|token|api[_-]?key|authorization|cookie|private[_-]?key|credential)/i;
 
@@ -107,9 +105,21 @@ export class Redactor {
   }
 }
 
-const SECRETLINT_CONFIG = {
-  rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: recommended }],
-};
+/** secretlint and its rules, loaded on the first text that may hold a secret (not at start-up). */
+type LintSource = typeof import("@secretlint/core").lintSource;
+let secretlint:
+  | Promise<{ lintSource: LintSource; config: Parameters<LintSource>[0]["options"]["config"] }>
+  | undefined;
+function loadSecretlint() {
+  secretlint ??= Promise.all([
+    import("@secretlint/core"),
+    import("@secretlint/secretlint-rule-preset-recommend"),
+  ]).then(([core, preset]) => ({
+    lintSource: core.lintSource,
+    config: { rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: preset.creator }] },
+  }));
+  return secretlint;
+}
 
 /**
  * What any rule of the preset needs to match: a run of 16 or more token characters, a PEM header, or
@@ -143,9 +153,10 @@ function stringSlots(value: unknown): StringSlot[] {
 /** Ranges secretlint's recommended rules report in `text`, merged and sorted. */
 export async function findSecrets(text: string): Promise<[number, number][]> {
   if (!MAY_HOLD_SECRET.test(text)) return [];
+  const { lintSource, config } = await loadSecretlint();
   const result = await lintSource({
     source: { filePath: "/repowright-output.txt", content: text, contentType: "text" },
-    options: { config: SECRETLINT_CONFIG },
+    options: { config },
   });
   const ranges = result.messages.map((m) => [m.range[0], m.range[1]] as [number, number]);
   ranges.sort((a, b) => a[0] - b[0]);

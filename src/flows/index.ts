@@ -18,7 +18,9 @@ import { type Flow, FlowInvalid, loadFlow } from "./load.js";
 export { FLOW_RUNS, type FlowRun } from "./engine.js";
 export { type Flow, FlowInvalid, type FlowProblem, loadFlow } from "./load.js";
 
-export const FLOW_JOB = "flow";
+import { FLOW_JOB } from "./job.js";
+
+export { FLOW_JOB };
 
 /** The flows shipped with repowright (the package's flows/ directory). */
 export const SHIPPED_FLOWS = resolve(dirname(fileURLToPath(import.meta.url)), "../../flows");

@@ -5,7 +5,7 @@
  * notifications); code that is not a tool can call them too, with the same behaviour.
  */
 import { conflictError, ToolError } from "../core/errors.js";
-import { type GithubDeps, withSignal } from "./client.js";
+import { type GithubDeps, withSignal } from "./deps.js";
 
 export interface RepoRef {
   owner: string;

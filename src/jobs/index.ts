@@ -5,10 +5,10 @@
  * webhook delivery to the subscribers of its event (the agents).
  */
 import { ERROR_CONTRACT } from "../core/errors.js";
-import { FLOW_JOB, flowJobHandler } from "../flows/index.js";
+import { FLOW_JOB } from "../flows/job.js";
 import type { Host } from "../mcp/host.js";
 import type { Caller, HostServices } from "../mcp/tool.js";
-import { type Job, type JobHandler, PermanentJobError, type Queue, TERMINAL_STATES } from "../queue/index.js";
+import { type Job, type JobHandler, PermanentJobError, type Queue, TERMINAL_STATES } from "../queue/types.js";
 import type { GithubDelivery } from "../webhooks/github.js";
 
 export const TOOL_JOB = "tool";
@@ -42,7 +42,11 @@ export function jobHandlers(
   extra: Readonly<Record<string, JobHandler>> = {},
 ): Record<string, JobHandler> {
   return {
-    [FLOW_JOB]: flowJobHandler(host),
+    // The flows engine is loaded by the first flow job, not by every process that lists the tools.
+    async [FLOW_JOB](job) {
+      const { flowJobHandler } = await import("../flows/index.js");
+      return flowJobHandler(host)(job);
+    },
     ...extra,
     async [TOOL_JOB](job) {
       const data = job.data as ToolJobData;

@@ -4,19 +4,13 @@
  */
 import { z } from "zod";
 import { notFoundError, ToolError } from "../../core/errors.js";
-import {
-  FLOW_JOB,
-  FlowInvalid,
-  type FlowRun,
-  findFlows,
-  flowDirs,
-  loadFlow,
-  readFlowRun,
-  startFlowRun,
-} from "../../flows/index.js";
+import type { FlowRun } from "../../flows/index.js";
 import { defineTool, defineToolset, LOCAL_WRITE, READ_ONLY } from "../../mcp/tool.js";
 
 const MAX_WAIT_S = 300;
+
+/** The flows engine (YAML, CEL, the run loop), loaded on the first flow call rather than at start-up. */
+const engine = () => import("../../flows/index.js");
 
 const view = (run: FlowRun) => {
   const { source: _source, ...rest } = run;
@@ -31,6 +25,7 @@ export const listFlows = defineTool({
   input: z.object({}),
   annotations: READ_ONLY,
   async handler(_input, ctx) {
+    const { FlowInvalid, findFlows, flowDirs, loadFlow } = await engine();
     const flows = findFlows(flowDirs(ctx)).map((f) => {
       try {
         const flow = loadFlow(f.source, ctx.toolNames());
@@ -61,6 +56,7 @@ export const validateFlow = defineTool({
   input: z.object({ source: z.string().min(1).max(1_000_000).describe("The flow file's YAML.") }),
   annotations: READ_ONLY,
   async handler(input, ctx) {
+    const { FlowInvalid, loadFlow } = await engine();
     try {
       const flow = loadFlow(input.source, ctx.toolNames());
       return { valid: true, name: flow.name, nodes: flow.nodes.length, edges: flow.edges.length };
@@ -88,6 +84,7 @@ export const runFlow = defineTool({
     if ((input.name === undefined) === (input.source === undefined)) {
       throw new ToolError("validation", "give either name or source");
     }
+    const { FLOW_JOB, FlowInvalid, findFlows, flowDirs, readFlowRun, startFlowRun } = await engine();
     const source = input.source ?? findFlows(flowDirs(ctx)).find((f) => f.name === input.name)?.source;
     if (!source) throw notFoundError(`no flow named ${input.name}; list_flows shows them`);
     let run: FlowRun;
@@ -121,6 +118,7 @@ export const getFlowRun = defineTool({
   input: z.object({ run_id: z.string().min(1).max(64).describe("The run's id.") }),
   annotations: READ_ONLY,
   async handler(input, ctx) {
+    const { readFlowRun } = await engine();
     const run = await readFlowRun(ctx, input.run_id);
     if (ctx.config.auth.mode !== "none" && run.caller.id !== ctx.caller.id)
       throw notFoundError(`no flow run ${input.run_id}`);

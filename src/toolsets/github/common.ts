@@ -4,7 +4,7 @@
  * compact, model-friendly views of GitHub objects.
  */
 import type { z } from "zod";
-import { type GithubDeps, withSignal } from "../../github/client.js";
+import { type GithubDeps, withSignal } from "../../github/deps.js";
 import { defineTool, type Tool, type ToolContext } from "../../mcp/tool.js";
 
 export type GhCtx = ToolContext<GithubDeps>;

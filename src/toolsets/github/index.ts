@@ -3,7 +3,7 @@
  * over one Octokit (client.ts). Names follow the official GitHub MCP server where it has one.
  */
 
-import { type GithubDeps, missingCredentials } from "../../github/client.js";
+import { type GithubDeps, missingCredentials } from "../../github/deps.js";
 import { defineToolset, type Tool } from "../../mcp/tool.js";
 import { actionTools } from "./actions.js";
 import { issueTools } from "./issues.js";

@@ -12,7 +12,7 @@
 
 import { z } from "zod";
 import { validationError } from "../../core/errors.js";
-import { withSignal } from "../../github/client.js";
+import { withSignal } from "../../github/deps.js";
 import { owner, repo } from "../../mcp/fragments.js";
 import { defineTool, REMOTE_UPDATE } from "../../mcp/tool.js";
 import type { Task } from "./model.js";

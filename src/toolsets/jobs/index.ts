@@ -7,7 +7,7 @@ import { z } from "zod";
 import { notFoundError } from "../../core/errors.js";
 import { jobUri, jobView, ownsJob } from "../../jobs/index.js";
 import { defineTool, defineToolset, LOCAL_UPDATE, READ_ONLY } from "../../mcp/tool.js";
-import { JOB_STATES } from "../../queue/index.js";
+import { JOB_STATES } from "../../queue/types.js";
 
 const jobId = z.string().min(1).max(128).describe("The job's id, as the tool that started it returned.");
 
