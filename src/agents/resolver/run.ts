@@ -26,7 +26,7 @@ import type { SandboxOptions } from "../../sandbox/index.js";
 import type { Store } from "../../store/types.js";
 import { type Change, checkChange, collectChange, evidenceGates, type GateResult } from "./gates.js";
 import { resolverMetrics } from "./metrics.js";
-import { prBody, STATUS_MARKER, statusBody } from "./report.js";
+import { bodyParts, fillTemplate, prBody, prTitle, STATUS_MARKER, statusBody, titleStyle } from "./report.js";
 import { compareRuns, detectTestPlan, runTests, type TestPlan, type TestRun } from "./testing/index.js";
 import { resolverTools } from "./tools.js";
 
@@ -615,7 +615,10 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
   } else {
     await call("create_branch", { owner, repo, branch, from_ref: a.baseSha });
   }
-  const title = `Fix #${issue}: ${String(a.issueData["title"]).slice(0, 200)}`;
+  const title = prTitle(
+    { number: issue, title: String(a.issueData["title"] ?? "") },
+    await repositoryTitleStyle(a.request_, owner, repo, a.baseSha, a.root),
+  );
   const headCommit = existing?.["commit"] as Obj | undefined;
   const headTree = ((headCommit?.["commit"] as Obj | undefined)?.["tree"] as Obj | undefined)?.["sha"];
   // A retried run (its worker died after the push) finds its own tree there: nothing to push again.
@@ -632,9 +635,8 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
           ...(expected ? { expected_head_sha: expected } : {}),
         });
   const template = await pullRequestTemplate(a.root);
-  const body = `${prBody({ record: a.record, plan: a.plan, changeRun: a.changeRun, commit: pushed.commit_sha })}${
-    template ? `\n\n## The repository's pull request template\n\n${template}` : ""
-  }`;
+  const parts = { record: a.record, plan: a.plan, changeRun: a.changeRun, commit: pushed.commit_sha };
+  const body = template ? fillTemplate(template, bodyParts(parts)) : prBody(parts);
   const open = (await a.request_("GET /repos/{owner}/{repo}/pulls", {
     owner,
     repo,
@@ -684,19 +686,74 @@ async function removeStaleRuns(dir: string, maxAgeMs: number): Promise<void> {
   }
 }
 
-/** The repository's pull request template, when it has one (appended to the body for its checklist). */
+/**
+ * The repository's pull request template, when it has one, where GitHub looks for it (the root, .github/
+ * and docs/, any case; in a PULL_REQUEST_TEMPLATE/ folder of several, the one for bugs or fixes, else the
+ * first by name). Symlinks are not followed: the file is the repository's, read from an untrusted clone.
+ */
 async function pullRequestTemplate(root: string): Promise<string | undefined> {
-  for (const rel of [
-    ".github/pull_request_template.md",
-    ".github/PULL_REQUEST_TEMPLATE.md",
-    "docs/pull_request_template.md",
-    "pull_request_template.md",
-  ]) {
-    const full = join(root, rel);
+  const read = async (full: string) => {
     const st = await lstat(full).catch(() => undefined);
-    if (st?.isFile() && st.size < 64 * 1024) return (await readFile(full, "utf8")).trim();
+    return st?.isFile() && st.size < 64 * 1024 ? (await readFile(full, "utf8")).trim() : undefined;
+  };
+  for (const dir of [".github", "", "docs"]) {
+    const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
+    const file = entries.find(
+      (e) => e.isFile() && /^pull_request_template\.(md|markdown|txt)$/i.test(e.name),
+    );
+    if (file) {
+      const text = await read(join(root, dir, file.name));
+      if (text) return text;
+    }
+    const folder = entries.find((e) => e.isDirectory() && /^pull_request_template$/i.test(e.name));
+    if (!folder) continue;
+    const names = (await readdir(join(root, dir, folder.name), { withFileTypes: true }))
+      .filter((e) => e.isFile() && /\.(md|markdown)$/i.test(e.name))
+      .map((e) => e.name)
+      .sort();
+    const pick = names.find((n) => /bug|fix/i.test(n)) ?? names[0];
+    if (pick) {
+      const text = await read(join(root, dir, folder.name, pick));
+      if (text) return text;
+    }
   }
   return undefined;
+}
+
+/**
+ * Conventional-commit titles when the repository enforces them (commitlint's configuration, a
+ * semantic-PR or commitlint check in its workflows) or its recent history is written that way.
+ */
+async function repositoryTitleStyle(
+  request_: (route: string, params: Obj) => Promise<Obj>,
+  owner: string,
+  repo: string,
+  baseSha: string,
+  root: string,
+): Promise<"conventional" | "plain"> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  let enforced = names.some((n) => /^(\.commitlintrc.*|commitlint\.config\.[cm]?[jt]s)$/.test(n));
+  const pkg = await readFile(join(root, "package.json"), "utf8").catch(() => "");
+  if (/"commitlint"\s*:/.test(pkg)) enforced = true;
+  const wf = join(root, ".github", "workflows");
+  for (const n of await readdir(wf).catch(() => [] as string[])) {
+    const st = await lstat(join(wf, n)).catch(() => undefined);
+    if (!st?.isFile() || st.size > 256 * 1024) continue;
+    if (/semantic-pull-request|commitlint|conventional-?commits/i.test(await readFile(join(wf, n), "utf8")))
+      enforced = true;
+  }
+  const commits = (await request_("GET /repos/{owner}/{repo}/commits", {
+    owner,
+    repo,
+    sha: baseSha,
+    per_page: 30,
+  }).catch(() => [])) as unknown as Obj[];
+  const subjects = (Array.isArray(commits) ? commits : []).map(
+    (c) =>
+      String(((c["commit"] as Obj | undefined)?.["message"] as string | undefined) ?? "").split("\n")[0] ??
+      "",
+  );
+  return titleStyle(subjects, enforced);
 }
 
 /** The one status comment of the resolver on an issue, found by its marker and edited in place. */
