@@ -342,6 +342,8 @@ export async function resolveIssue(
     const outcome = await openPullRequest({
       call,
       request_,
+      repository,
+      forkOwner: config.resolver.forkOwner,
       owner,
       repo,
       issue,
@@ -529,6 +531,10 @@ async function appliesOnBase(
 interface OpenArgs {
   call: <T = Obj>(tool: string, args: Obj) => Promise<T>;
   request_: (route: string, params: Obj) => Promise<Obj>;
+  /** The issue's repository as GET /repos answered the resolver's token (its permissions). */
+  repository: Obj;
+  /** REPOWRIGHT_RESOLVER_FORK_OWNER. */
+  forkOwner: string;
   owner: string;
   repo: string;
   issue: number;
@@ -550,8 +556,11 @@ interface OpenArgs {
  * with commits that are not the resolver's is left alone), one draft PR, updated when it exists.
  */
 async function openPullRequest(a: OpenArgs): Promise<Outcome> {
-  const { call, request_, owner, repo, issue } = a;
+  const { call, request_, owner: baseOwner, repo: baseRepo, issue } = a;
   const branch = `repowright/issue-${issue}`;
+  // Where the branch goes: the issue's repository, or a fork of it (then the PR's head is fork:branch).
+  const { owner, repo } = await headRepository(a);
+  const fork = owner.toLowerCase() !== baseOwner.toLowerCase() || repo !== baseRepo;
   let existing: Obj | undefined;
   try {
     existing = await request_("GET /repos/{owner}/{repo}/branches/{branch}", { owner, repo, branch });
@@ -617,7 +626,7 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
   }
   const title = prTitle(
     { number: issue, title: String(a.issueData["title"] ?? "") },
-    await repositoryTitleStyle(a.request_, owner, repo, a.baseSha, a.root),
+    await repositoryTitleStyle(a.request_, baseOwner, baseRepo, a.baseSha, a.root),
   );
   const headCommit = existing?.["commit"] as Obj | undefined;
   const headTree = ((headCommit?.["commit"] as Obj | undefined)?.["tree"] as Obj | undefined)?.["sha"];
@@ -637,28 +646,35 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
   const template = await pullRequestTemplate(a.root);
   const parts = { record: a.record, plan: a.plan, changeRun: a.changeRun, commit: pushed.commit_sha };
   const body = template ? fillTemplate(template, bodyParts(parts)) : prBody(parts);
+  const head = fork ? `${owner}:${branch}` : branch;
   const open = (await a.request_("GET /repos/{owner}/{repo}/pulls", {
-    owner,
-    repo,
+    owner: baseOwner,
+    repo: baseRepo,
     head: `${owner}:${branch}`,
     state: "open",
   })) as unknown as Obj[];
   const pr = Array.isArray(open) ? open[0] : undefined;
   if (pr) {
-    await call("update_pull_request", { owner, repo, pull_number: pr["number"], title, body });
+    await call("update_pull_request", {
+      owner: baseOwner,
+      repo: baseRepo,
+      pull_number: pr["number"],
+      title,
+      body,
+    });
     return {
       kind: "pr_opened",
       pr: Number(pr["number"]),
       url: String(pr["html_url"]),
-      branch,
+      branch: head,
       updated: true,
     };
   }
   const created = await call<Obj>("create_pull_request", {
-    owner,
-    repo,
+    owner: baseOwner,
+    repo: baseRepo,
     title,
-    head: branch,
+    head,
     base: a.baseBranch,
     body,
     draft: true,
@@ -667,9 +683,42 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
     kind: "pr_opened",
     pr: Number(created["number"]),
     url: String(created["url"] ?? created["html_url"]),
-    branch,
+    branch: head,
     updated: false,
   };
+}
+
+/**
+ * The repository the resolver's branch is pushed to: the issue's own when its token can push there and
+ * no fork owner is configured; else a fork (made when it is not there yet, in the configured account or
+ * the token's own), which shares the parent's objects, so the branch starts at the base commit even in
+ * an old fork. Only the resolver's own commit is ever pushed there, and what runs in the sandbox is the
+ * parent's default branch, never the fork's code.
+ */
+async function headRepository(a: OpenArgs): Promise<{ owner: string; repo: string }> {
+  const perms = a.repository["permissions"] as Obj | undefined;
+  if (!a.forkOwner && perms?.["push"] === true) return { owner: a.owner, repo: a.repo };
+  const me = String((await a.request_("GET /user", {}))["login"] ?? "");
+  const forkOwner = a.forkOwner || me;
+  if (forkOwner.toLowerCase() === a.owner.toLowerCase()) return { owner: a.owner, repo: a.repo };
+  const made = await a.request_("POST /repos/{owner}/{repo}/forks", {
+    owner: a.owner,
+    repo: a.repo,
+    ...(forkOwner.toLowerCase() !== me.toLowerCase() ? { organization: forkOwner } : {}),
+    default_branch_only: true,
+  });
+  const [owner, repo] = String(made["full_name"]).split("/") as [string, string];
+  // GitHub makes a fork in the background: wait (briefly) until it answers.
+  for (let i = 0; ; i++) {
+    try {
+      await a.request_("GET /repos/{owner}/{repo}/commits/{ref}", { owner, repo, ref: a.baseSha });
+      return { owner, repo };
+    } catch (err) {
+      if (i >= 10)
+        throw new Stop("fork", `the fork ${owner}/${repo} did not become ready: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 1000 * Math.min(2 ** i, 10)));
+    }
+  }
 }
 
 export const RUN_TRAILER = "Repowright-Run:";
