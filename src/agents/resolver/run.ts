@@ -9,8 +9,18 @@
  * stored in the clone; pushes happen after the gates, through the host's tools, as the resolver's identity.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import {
+  copyFile,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  writeFile,
+} from "node:fs/promises";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import type { Config } from "../../core/config.js";
 import { isToolError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
@@ -27,7 +37,14 @@ import type { Store } from "../../store/types.js";
 import { type Change, checkChange, collectChange, evidenceGates, type GateResult } from "./gates.js";
 import { resolverMetrics } from "./metrics.js";
 import { bodyParts, fillTemplate, prBody, prTitle, STATUS_MARKER, statusBody, titleStyle } from "./report.js";
-import { compareRuns, detectTestPlan, runTests, type TestPlan, type TestRun } from "./testing/index.js";
+import {
+  compareRuns,
+  detectTestPlan,
+  installDeps,
+  runTests,
+  type TestPlan,
+  type TestRun,
+} from "./testing/index.js";
 import { resolverTools } from "./tools.js";
 
 export const RUNS = "resolver-runs";
@@ -234,12 +251,33 @@ export async function resolveIssue(
         "no test command found (package.json, pytest, cargo, go, maven, gradle, make, or .repowright.yml)",
       );
     const sandbox = { ...deps.sandbox, level: config.sandbox.level, signal };
+    // Package managers' downloads, shared by the installs and the test runs of this run (outside the clone).
+    const cacheDir = join(workDir, "cache");
+    await mkdir(cacheDir, { recursive: true });
     const runOpts = (selection?: string[]) => ({
       ...(selection ? { selection } : {}),
       timeoutMs: config.sandbox.timeoutS * 1000,
       sandbox,
       signal,
+      cacheDir,
     });
+    const install = async (dir: string) => {
+      const done = await installDeps(plan, dir, {
+        network: config.resolver.installNetwork,
+        timeoutMs: config.sandbox.timeoutS * 1000,
+        sandbox,
+        signal,
+        cacheDir,
+      });
+      if (done && !done.ok)
+        throw new Stop(
+          "install",
+          `the install (${done.command.join(" ")}) failed${done.timedOut ? " (timed out)" : ` (exit code ${done.exitCode ?? "none"})`}: ${done.tail.slice(-1500)}`,
+        );
+      return done;
+    };
+    const installed = await install(root);
+    if (installed) await keepOutOfTheChange(git, signal);
     const baseRun = await runTests(plan, root, runOpts());
     record.tests = {
       command: plan.command.join(" "),
@@ -247,7 +285,10 @@ export async function resolveIssue(
       isolation: baseRun.isolation?.level,
       base: summarize(baseRun),
     };
-    end(true, `${plan.command.join(" ")}: ${baseRun.summary}`);
+    end(
+      true,
+      `${installed ? `${installed.command.join(" ")} (${installed.durationMs} ms); ` : ""}${plan.command.join(" ")}: ${baseRun.summary}`,
+    );
 
     // 3. Edit.
     await begin("edit");
@@ -318,7 +359,9 @@ export async function resolveIssue(
     const added = compared.newTests.filter((t) => changeRun.passed.includes(t));
     const fixed = [...compared.fixed, ...added];
     const addedProof =
-      added.length > 0 ? await proveAddedTests(git, baseSha, change, plan, added, workDir, runOpts) : [];
+      added.length > 0
+        ? await proveAddedTests(git, baseSha, change, plan, added, workDir, runOpts, install)
+        : [];
     gates.push(
       ...evidenceGates({
         fixed,
@@ -468,6 +511,7 @@ async function proveAddedTests(
   added: string[],
   workDir: string,
   runOpts: (selection?: string[]) => Parameters<typeof runTests>[2],
+  install: (dir: string) => Promise<unknown>,
 ): Promise<{ test: string; failsOnBase: boolean }[]> {
   const dir = join(workDir, "base-with-tests");
   await git.run(["worktree", "add", "--detach", dir, baseSha]);
@@ -479,11 +523,40 @@ async function proveAddedTests(
       await mkdir(dirname(join(dir, f.path)), { recursive: true });
       await copyFile(from, join(dir, f.path));
     }
+    // The base checkout gets the same install, or its tests would fail for want of dependencies.
+    await install(dir);
     const run = await runTests(plan, dir, runOpts(added));
     return added.map((test) => ({ test, failsOnBase: !run.passed.includes(test) }));
   } finally {
     await git.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);
   }
+}
+
+/**
+ * What the install left in the clone is not part of the change: the paths it created (node_modules/, a
+ * lockfile npm wrote) go to the clone's own exclude file, and tracked files it rewrote go back to the
+ * base (the dependencies stay installed).
+ */
+async function keepOutOfTheChange(git: GitRepository, signal: AbortSignal): Promise<void> {
+  const status = await git.run(["status", "--porcelain", "-z", "--untracked-files=normal"], { signal });
+  const created: string[] = [];
+  const rewritten: string[] = [];
+  for (const entry of status.split("\0").filter(Boolean)) {
+    const path = entry.slice(3);
+    if (entry.startsWith("??")) created.push(path);
+    else rewritten.push(path);
+  }
+  if (created.length > 0) {
+    const exclude = join(
+      git.root,
+      (await git.run(["rev-parse", "--git-path", "info/exclude"], { signal })).trim(),
+    );
+    await mkdir(dirname(exclude), { recursive: true });
+    const old = await readFile(exclude, "utf8").catch(() => "");
+    const lines = created.map((p) => `/${p.replace(/([*?[\]\\!#])/g, "\\$1")}`);
+    await writeFile(exclude, `${old}${old && !old.endsWith("\n") ? "\n" : ""}${lines.join("\n")}\n`);
+  }
+  if (rewritten.length > 0) await git.run(["checkout", "--", ...rewritten], { signal });
 }
 
 /** The change must apply on the base branch as it is now (someone may have pushed since the run began). */
