@@ -770,7 +770,8 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
  */
 async function headRepository(a: OpenArgs): Promise<{ owner: string; repo: string }> {
   const perms = a.repository["permissions"] as Obj | undefined;
-  if (!a.forkOwner && perms?.["push"] === true) return { owner: a.owner, repo: a.repo };
+  // Only an explicit "cannot push" forks: an answer without permissions (some App tokens) pushes here.
+  if (!a.forkOwner && perms?.["push"] !== false) return { owner: a.owner, repo: a.repo };
   const me = String((await a.request_("GET /user", {}))["login"] ?? "");
   const forkOwner = a.forkOwner || me;
   if (forkOwner.toLowerCase() === a.owner.toLowerCase()) return { owner: a.owner, repo: a.repo };
