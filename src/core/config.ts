@@ -591,6 +591,12 @@ export const SETTINGS: readonly Setting[] = [
     "Whether a change may touch lockfiles (package-lock.json, Cargo.lock, poetry.lock, ...).",
   ),
   S(
+    ["resolver", "forkOwner"],
+    "REPOWRIGHT_RESOLVER_FORK_OWNER",
+    z.string().max(39).default(""),
+    "The account or organization whose fork of the issue's repository gets the resolver's branches (the pull request's head is `owner:branch`). Empty: the issue's repository when the token can push there, else a fork in the token's own account.",
+  ),
+  S(
     ["resolver", "installNetwork"],
     "REPOWRIGHT_RESOLVER_INSTALL_NETWORK",
     bool.default(true),
@@ -755,6 +761,7 @@ export interface Config {
     maxLines: number;
     allowWorkflows: boolean;
     allowLockfiles: boolean;
+    forkOwner: string;
     installNetwork: boolean;
   };
   flows: { dirs: string[] };

@@ -4,32 +4,21 @@
  * client through the run. A draft PR appears only when the gates pass; every negative control ends with
  * no PR and a status comment that says why.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import {
-  type ResolveRequest,
-  type RunRecord,
-  resolveIssue,
-  resolverDeps,
-} from "../../src/agents/resolver/run.js";
+import type { RunRecord } from "../../src/agents/resolver/run.js";
 import { RESOLVE_JOB, resolverSubscriber } from "../../src/agents/resolver/trigger.js";
-import { createGithubEmulator, type GithubEmulator } from "../../src/emulators/github/server.js";
-import {
-  createLlmEmulator,
-  type LlmEmulator,
-  type ScriptedToolCall,
-} from "../../src/emulators/llm/server.js";
-import { startTestApp, type TestApp } from "../helpers/app.js";
+import type { LlmEmulator } from "../../src/emulators/llm/server.js";
+import type { TestApp } from "../helpers/app.js";
 import { runCliCaptured } from "../helpers/cli.js";
+import { calls, type ResolverBed, type Steps, startResolverBed } from "./bed.js";
 import { ADD_FIXED, SEED } from "./fixture.js";
 
 type Obj = Record<string, unknown>;
 
-const calls = (...tool_calls: ScriptedToolCall[]) => ({ reply: { tool_calls } });
 const write = (path: string, content: string) => calls({ name: "write_file", input: { path, content } });
 const finish = calls({
   name: "finish",
@@ -38,34 +27,18 @@ const finish = calls({
 const runTests = calls({ name: "run_tests", input: {} });
 
 describe("the issue resolver", () => {
-  let gh: GithubEmulator;
+  let bed: ResolverBed;
   let llm: LlmEmulator;
   let app: TestApp;
   let issue = 0;
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    gh = await createGithubEmulator();
-    await gh.seed(SEED);
-    llm = await createLlmEmulator();
-    env = {
-      REPOWRIGHT_TOOLSETS: "github,jobs",
-      GITHUB_TOKEN: "resolver-token",
-      GITHUB_API_URL: gh.url,
-      GITHUB_WRITE_INTERVAL_MS: "0",
-      REPOWRIGHT_LLM_API_KEY: "test-key",
-      REPOWRIGHT_LLM_BASE_URL: llm.anthropicBaseUrl,
-      REPOWRIGHT_LLM_MODEL: "scripted",
-      REPOWRIGHT_LLM_PRICES: JSON.stringify({ scripted: { input: 3, output: 15 } }),
-      REPOWRIGHT_RESOLVER_STALL_TURNS: "3",
-      REPOWRIGHT_SANDBOX_TIMEOUT_S: "60",
-    };
-    app = await startTestApp({ env });
+    bed = await startResolverBed(SEED, { REPOWRIGHT_SANDBOX_TIMEOUT_S: "60" });
+    ({ llm, app, env } = bed);
   });
   afterAll(async () => {
-    await app?.close();
-    await llm?.close();
-    await gh?.close();
+    await bed?.close();
   });
 
   /** A fresh issue for each run, so branches and comments do not mix. */
@@ -79,23 +52,10 @@ describe("the issue resolver", () => {
     issue = Number((made.data as Obj)["number"]);
   });
 
-  const run = async (steps: Parameters<LlmEmulator["load"]>[0]["steps"]) => {
-    llm.load({ steps, fallback: { text: "(the script is over)" } });
-    const request: ResolveRequest = { owner: "acme", repo: "calc", issue, trigger: { kind: "cli" } };
-    return resolveIssue(request, resolverDeps(app.host));
-  };
-  const comments = async () => {
-    const r = await app.call("list_issue_comments", { owner: "acme", repo: "calc", issue_number: issue });
-    return ((r.data as Obj)["comments"] as Obj[]).map((c) => String(c["body"]));
-  };
-  const pulls = async () => {
-    const r = await app.call("list_pull_requests", { owner: "acme", repo: "calc", state: "all" });
-    return ((r.data as Obj)["pull_requests"] as Obj[]).filter((p) =>
-      String(p["head"] ?? p["head_ref"] ?? "").includes(`issue-${issue}`),
-    );
-  };
-  const git = (...args: string[]) =>
-    execFileSync("git", [`--git-dir=${gh.gitDir("acme", "calc")}`, ...args], { encoding: "utf8" }).trim();
+  const run = (steps: Steps) => bed.run({ owner: "acme", repo: "calc", issue }, steps);
+  const comments = () => bed.comments("acme", "calc", issue);
+  const pulls = () => bed.pulls("acme", "calc", issue);
+  const git = (...args: string[]) => bed.git("acme", "calc", ...args);
   const noPr = async (record: RunRecord, reason: RegExp) => {
     expect(record.outcome).toMatchObject({ kind: "no_pr" });
     expect((record.outcome as { reason: string }).reason).toMatch(reason);

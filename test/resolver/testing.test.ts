@@ -33,7 +33,7 @@ import {
 } from "../../src/agents/resolver/testing/index.js";
 import { plainWords } from "../../src/agents/resolver/testing/shell.js";
 import { ToolError } from "../../src/core/errors.js";
-import { runSandboxed, type SandboxLevel } from "../../src/sandbox/index.js";
+import { sandboxLevelFor as levelFor } from "./bed.js";
 
 const made: string[] = [];
 afterEach(() => {
@@ -58,20 +58,6 @@ async function plan(files: Record<string, string>): Promise<TestPlan> {
 }
 
 /** The first sandbox level at which `argv` exits 0, or undefined when none does. */
-async function levelFor(argv: string[], env: Record<string, string> = {}): Promise<SandboxLevel | undefined> {
-  const dir = mkdtempSync(join(tmpdir(), "rw-testing-probe-"));
-  try {
-    for (const level of ["bubblewrap", "process"] as const) {
-      const r = await runSandboxed({ command: argv, cwd: dir, level, env, timeoutMs: 60_000 }).catch(
-        () => undefined,
-      );
-      if (r?.exitCode === 0) return level;
-    }
-    return undefined;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 // Detection -------------------------------------------------------------------------------------------
 

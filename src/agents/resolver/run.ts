@@ -9,8 +9,18 @@
  * stored in the clone; pushes happen after the gates, through the host's tools, as the resolver's identity.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import {
+  copyFile,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  writeFile,
+} from "node:fs/promises";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import type { Config } from "../../core/config.js";
 import { isToolError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
@@ -26,8 +36,15 @@ import type { SandboxOptions } from "../../sandbox/index.js";
 import type { Store } from "../../store/types.js";
 import { type Change, checkChange, collectChange, evidenceGates, type GateResult } from "./gates.js";
 import { resolverMetrics } from "./metrics.js";
-import { prBody, STATUS_MARKER, statusBody } from "./report.js";
-import { compareRuns, detectTestPlan, runTests, type TestPlan, type TestRun } from "./testing/index.js";
+import { bodyParts, fillTemplate, prBody, prTitle, STATUS_MARKER, statusBody, titleStyle } from "./report.js";
+import {
+  compareRuns,
+  detectTestPlan,
+  installDeps,
+  runTests,
+  type TestPlan,
+  type TestRun,
+} from "./testing/index.js";
 import { resolverTools } from "./tools.js";
 
 export const RUNS = "resolver-runs";
@@ -234,12 +251,33 @@ export async function resolveIssue(
         "no test command found (package.json, pytest, cargo, go, maven, gradle, make, or .repowright.yml)",
       );
     const sandbox = { ...deps.sandbox, level: config.sandbox.level, signal };
+    // Package managers' downloads, shared by the installs and the test runs of this run (outside the clone).
+    const cacheDir = join(workDir, "cache");
+    await mkdir(cacheDir, { recursive: true });
     const runOpts = (selection?: string[]) => ({
       ...(selection ? { selection } : {}),
       timeoutMs: config.sandbox.timeoutS * 1000,
       sandbox,
       signal,
+      cacheDir,
     });
+    const install = async (dir: string) => {
+      const done = await installDeps(plan, dir, {
+        network: config.resolver.installNetwork,
+        timeoutMs: config.sandbox.timeoutS * 1000,
+        sandbox,
+        signal,
+        cacheDir,
+      });
+      if (done && !done.ok)
+        throw new Stop(
+          "install",
+          `the install (${done.command.join(" ")}) failed${done.timedOut ? " (timed out)" : ` (exit code ${done.exitCode ?? "none"})`}: ${done.tail.slice(-1500)}`,
+        );
+      return done;
+    };
+    const installed = await install(root);
+    if (installed) await keepOutOfTheChange(git, signal);
     const baseRun = await runTests(plan, root, runOpts());
     record.tests = {
       command: plan.command.join(" "),
@@ -247,7 +285,10 @@ export async function resolveIssue(
       isolation: baseRun.isolation?.level,
       base: summarize(baseRun),
     };
-    end(true, `${plan.command.join(" ")}: ${baseRun.summary}`);
+    end(
+      true,
+      `${installed ? `${installed.command.join(" ")} (${installed.durationMs} ms); ` : ""}${plan.command.join(" ")}: ${baseRun.summary}`,
+    );
 
     // 3. Edit.
     await begin("edit");
@@ -318,7 +359,9 @@ export async function resolveIssue(
     const added = compared.newTests.filter((t) => changeRun.passed.includes(t));
     const fixed = [...compared.fixed, ...added];
     const addedProof =
-      added.length > 0 ? await proveAddedTests(git, baseSha, change, plan, added, workDir, runOpts) : [];
+      added.length > 0
+        ? await proveAddedTests(git, baseSha, change, plan, added, workDir, runOpts, install)
+        : [];
     gates.push(
       ...evidenceGates({
         fixed,
@@ -342,6 +385,8 @@ export async function resolveIssue(
     const outcome = await openPullRequest({
       call,
       request_,
+      repository,
+      forkOwner: config.resolver.forkOwner,
       owner,
       repo,
       issue,
@@ -466,6 +511,7 @@ async function proveAddedTests(
   added: string[],
   workDir: string,
   runOpts: (selection?: string[]) => Parameters<typeof runTests>[2],
+  install: (dir: string) => Promise<unknown>,
 ): Promise<{ test: string; failsOnBase: boolean }[]> {
   const dir = join(workDir, "base-with-tests");
   await git.run(["worktree", "add", "--detach", dir, baseSha]);
@@ -477,11 +523,40 @@ async function proveAddedTests(
       await mkdir(dirname(join(dir, f.path)), { recursive: true });
       await copyFile(from, join(dir, f.path));
     }
+    // The base checkout gets the same install, or its tests would fail for want of dependencies.
+    await install(dir);
     const run = await runTests(plan, dir, runOpts(added));
     return added.map((test) => ({ test, failsOnBase: !run.passed.includes(test) }));
   } finally {
     await git.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);
   }
+}
+
+/**
+ * What the install left in the clone is not part of the change: the paths it created (node_modules/, a
+ * lockfile npm wrote) go to the clone's own exclude file, and tracked files it rewrote go back to the
+ * base (the dependencies stay installed).
+ */
+async function keepOutOfTheChange(git: GitRepository, signal: AbortSignal): Promise<void> {
+  const status = await git.run(["status", "--porcelain", "-z", "--untracked-files=normal"], { signal });
+  const created: string[] = [];
+  const rewritten: string[] = [];
+  for (const entry of status.split("\0").filter(Boolean)) {
+    const path = entry.slice(3);
+    if (entry.startsWith("??")) created.push(path);
+    else rewritten.push(path);
+  }
+  if (created.length > 0) {
+    const exclude = join(
+      git.root,
+      (await git.run(["rev-parse", "--git-path", "info/exclude"], { signal })).trim(),
+    );
+    await mkdir(dirname(exclude), { recursive: true });
+    const old = await readFile(exclude, "utf8").catch(() => "");
+    const lines = created.map((p) => `/${p.replace(/([*?[\]\\!#])/g, "\\$1")}`);
+    await writeFile(exclude, `${old}${old && !old.endsWith("\n") ? "\n" : ""}${lines.join("\n")}\n`);
+  }
+  if (rewritten.length > 0) await git.run(["checkout", "--", ...rewritten], { signal });
 }
 
 /** The change must apply on the base branch as it is now (someone may have pushed since the run began). */
@@ -529,6 +604,10 @@ async function appliesOnBase(
 interface OpenArgs {
   call: <T = Obj>(tool: string, args: Obj) => Promise<T>;
   request_: (route: string, params: Obj) => Promise<Obj>;
+  /** The issue's repository as GET /repos answered the resolver's token (its permissions). */
+  repository: Obj;
+  /** REPOWRIGHT_RESOLVER_FORK_OWNER. */
+  forkOwner: string;
   owner: string;
   repo: string;
   issue: number;
@@ -550,8 +629,11 @@ interface OpenArgs {
  * with commits that are not the resolver's is left alone), one draft PR, updated when it exists.
  */
 async function openPullRequest(a: OpenArgs): Promise<Outcome> {
-  const { call, request_, owner, repo, issue } = a;
+  const { call, request_, owner: baseOwner, repo: baseRepo, issue } = a;
   const branch = `repowright/issue-${issue}`;
+  // Where the branch goes: the issue's repository, or a fork of it (then the PR's head is fork:branch).
+  const { owner, repo } = await headRepository(a);
+  const fork = owner.toLowerCase() !== baseOwner.toLowerCase() || repo !== baseRepo;
   let existing: Obj | undefined;
   try {
     existing = await request_("GET /repos/{owner}/{repo}/branches/{branch}", { owner, repo, branch });
@@ -615,7 +697,10 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
   } else {
     await call("create_branch", { owner, repo, branch, from_ref: a.baseSha });
   }
-  const title = `Fix #${issue}: ${String(a.issueData["title"]).slice(0, 200)}`;
+  const title = prTitle(
+    { number: issue, title: String(a.issueData["title"] ?? "") },
+    await repositoryTitleStyle(a.request_, baseOwner, baseRepo, a.baseSha, a.root),
+  );
   const headCommit = existing?.["commit"] as Obj | undefined;
   const headTree = ((headCommit?.["commit"] as Obj | undefined)?.["tree"] as Obj | undefined)?.["sha"];
   // A retried run (its worker died after the push) finds its own tree there: nothing to push again.
@@ -632,31 +717,37 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
           ...(expected ? { expected_head_sha: expected } : {}),
         });
   const template = await pullRequestTemplate(a.root);
-  const body = `${prBody({ record: a.record, plan: a.plan, changeRun: a.changeRun, commit: pushed.commit_sha })}${
-    template ? `\n\n## The repository's pull request template\n\n${template}` : ""
-  }`;
+  const parts = { record: a.record, plan: a.plan, changeRun: a.changeRun, commit: pushed.commit_sha };
+  const body = template ? fillTemplate(template, bodyParts(parts)) : prBody(parts);
+  const head = fork ? `${owner}:${branch}` : branch;
   const open = (await a.request_("GET /repos/{owner}/{repo}/pulls", {
-    owner,
-    repo,
+    owner: baseOwner,
+    repo: baseRepo,
     head: `${owner}:${branch}`,
     state: "open",
   })) as unknown as Obj[];
   const pr = Array.isArray(open) ? open[0] : undefined;
   if (pr) {
-    await call("update_pull_request", { owner, repo, pull_number: pr["number"], title, body });
+    await call("update_pull_request", {
+      owner: baseOwner,
+      repo: baseRepo,
+      pull_number: pr["number"],
+      title,
+      body,
+    });
     return {
       kind: "pr_opened",
       pr: Number(pr["number"]),
       url: String(pr["html_url"]),
-      branch,
+      branch: head,
       updated: true,
     };
   }
   const created = await call<Obj>("create_pull_request", {
-    owner,
-    repo,
+    owner: baseOwner,
+    repo: baseRepo,
     title,
-    head: branch,
+    head,
     base: a.baseBranch,
     body,
     draft: true,
@@ -665,9 +756,43 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
     kind: "pr_opened",
     pr: Number(created["number"]),
     url: String(created["url"] ?? created["html_url"]),
-    branch,
+    branch: head,
     updated: false,
   };
+}
+
+/**
+ * The repository the resolver's branch is pushed to: the issue's own when its token can push there and
+ * no fork owner is configured; else a fork (made when it is not there yet, in the configured account or
+ * the token's own), which shares the parent's objects, so the branch starts at the base commit even in
+ * an old fork. Only the resolver's own commit is ever pushed there, and what runs in the sandbox is the
+ * parent's default branch, never the fork's code.
+ */
+async function headRepository(a: OpenArgs): Promise<{ owner: string; repo: string }> {
+  const perms = a.repository["permissions"] as Obj | undefined;
+  // Only an explicit "cannot push" forks: an answer without permissions (some App tokens) pushes here.
+  if (!a.forkOwner && perms?.["push"] !== false) return { owner: a.owner, repo: a.repo };
+  const me = String((await a.request_("GET /user", {}))["login"] ?? "");
+  const forkOwner = a.forkOwner || me;
+  if (forkOwner.toLowerCase() === a.owner.toLowerCase()) return { owner: a.owner, repo: a.repo };
+  const made = await a.request_("POST /repos/{owner}/{repo}/forks", {
+    owner: a.owner,
+    repo: a.repo,
+    ...(forkOwner.toLowerCase() !== me.toLowerCase() ? { organization: forkOwner } : {}),
+    default_branch_only: true,
+  });
+  const [owner, repo] = String(made["full_name"]).split("/") as [string, string];
+  // GitHub makes a fork in the background: wait (briefly) until it answers.
+  for (let i = 0; ; i++) {
+    try {
+      await a.request_("GET /repos/{owner}/{repo}/commits/{ref}", { owner, repo, ref: a.baseSha });
+      return { owner, repo };
+    } catch (err) {
+      if (i >= 10)
+        throw new Stop("fork", `the fork ${owner}/${repo} did not become ready: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 1000 * Math.min(2 ** i, 10)));
+    }
+  }
 }
 
 export const RUN_TRAILER = "Repowright-Run:";
@@ -684,19 +809,74 @@ async function removeStaleRuns(dir: string, maxAgeMs: number): Promise<void> {
   }
 }
 
-/** The repository's pull request template, when it has one (appended to the body for its checklist). */
+/**
+ * The repository's pull request template, when it has one, where GitHub looks for it (the root, .github/
+ * and docs/, any case; in a PULL_REQUEST_TEMPLATE/ folder of several, the one for bugs or fixes, else the
+ * first by name). Symlinks are not followed: the file is the repository's, read from an untrusted clone.
+ */
 async function pullRequestTemplate(root: string): Promise<string | undefined> {
-  for (const rel of [
-    ".github/pull_request_template.md",
-    ".github/PULL_REQUEST_TEMPLATE.md",
-    "docs/pull_request_template.md",
-    "pull_request_template.md",
-  ]) {
-    const full = join(root, rel);
+  const read = async (full: string) => {
     const st = await lstat(full).catch(() => undefined);
-    if (st?.isFile() && st.size < 64 * 1024) return (await readFile(full, "utf8")).trim();
+    return st?.isFile() && st.size < 64 * 1024 ? (await readFile(full, "utf8")).trim() : undefined;
+  };
+  for (const dir of [".github", "", "docs"]) {
+    const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
+    const file = entries.find(
+      (e) => e.isFile() && /^pull_request_template\.(md|markdown|txt)$/i.test(e.name),
+    );
+    if (file) {
+      const text = await read(join(root, dir, file.name));
+      if (text) return text;
+    }
+    const folder = entries.find((e) => e.isDirectory() && /^pull_request_template$/i.test(e.name));
+    if (!folder) continue;
+    const names = (await readdir(join(root, dir, folder.name), { withFileTypes: true }))
+      .filter((e) => e.isFile() && /\.(md|markdown)$/i.test(e.name))
+      .map((e) => e.name)
+      .sort();
+    const pick = names.find((n) => /bug|fix/i.test(n)) ?? names[0];
+    if (pick) {
+      const text = await read(join(root, dir, folder.name, pick));
+      if (text) return text;
+    }
   }
   return undefined;
+}
+
+/**
+ * Conventional-commit titles when the repository enforces them (commitlint's configuration, a
+ * semantic-PR or commitlint check in its workflows) or its recent history is written that way.
+ */
+async function repositoryTitleStyle(
+  request_: (route: string, params: Obj) => Promise<Obj>,
+  owner: string,
+  repo: string,
+  baseSha: string,
+  root: string,
+): Promise<"conventional" | "plain"> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  let enforced = names.some((n) => /^(\.commitlintrc.*|commitlint\.config\.[cm]?[jt]s)$/.test(n));
+  const pkg = await readFile(join(root, "package.json"), "utf8").catch(() => "");
+  if (/"commitlint"\s*:/.test(pkg)) enforced = true;
+  const wf = join(root, ".github", "workflows");
+  for (const n of await readdir(wf).catch(() => [] as string[])) {
+    const st = await lstat(join(wf, n)).catch(() => undefined);
+    if (!st?.isFile() || st.size > 256 * 1024) continue;
+    if (/semantic-pull-request|commitlint|conventional-?commits/i.test(await readFile(join(wf, n), "utf8")))
+      enforced = true;
+  }
+  const commits = (await request_("GET /repos/{owner}/{repo}/commits", {
+    owner,
+    repo,
+    sha: baseSha,
+    per_page: 30,
+  }).catch(() => [])) as unknown as Obj[];
+  const subjects = (Array.isArray(commits) ? commits : []).map(
+    (c) =>
+      String(((c["commit"] as Obj | undefined)?.["message"] as string | undefined) ?? "").split("\n")[0] ??
+      "",
+  );
+  return titleStyle(subjects, enforced);
 }
 
 /** The one status comment of the resolver on an issue, found by its marker and edited in place. */

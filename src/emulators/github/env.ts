@@ -10,6 +10,8 @@ export interface RepoHandle {
   rec: RepoRec;
   gitDir: string;
   ctx: Ctx;
+  /** The emulator's state (for what spans repositories: forks). */
+  state?: EmulatorState;
 }
 
 export class EmuEnv {
@@ -31,7 +33,12 @@ export class EmuEnv {
     const name = req.params["repo"] ?? "";
     const rec = this.state.repo(owner, name);
     if (!rec) throw notFound();
-    return { rec, gitDir: this.state.gitDir(rec.owner, rec.name), ctx: this.ctx(req.urls, rec) };
+    return {
+      rec,
+      gitDir: this.state.gitDir(rec.owner, rec.name),
+      ctx: this.ctx(req.urls, rec),
+      state: this.state,
+    };
   }
 
   identity(login: string, date = now()): Identity {

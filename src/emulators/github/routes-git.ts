@@ -2,6 +2,8 @@
  * Repositories, branches, the git data API (blobs, trees, commits, refs), contents, commits, compare and
  * code/repository search, all answered from the real bare repository.
  */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { EmuEnv, RepoHandle } from "./env.js";
 import {
   buildTree,
@@ -10,7 +12,9 @@ import {
   deleteRef,
   diffFiles,
   emptyTree,
+  git,
   gitRaw,
+  initBare,
   listRefs,
   logCommits,
   lsTree,
@@ -44,7 +48,8 @@ import {
   minimalRepoPayload,
   repoUrls,
 } from "./payloads.js";
-import { now, type RepoRec } from "./state.js";
+import { collaboratorRole } from "./routes-collaborators.js";
+import { now, REPO_ROLES, type RepoRec, type RepoRole } from "./state.js";
 
 const SHA_RE = /^[0-9a-f]{40}$/;
 
@@ -71,16 +76,102 @@ export function refPayload(h: RepoHandle, ref: string, sha: string): Json {
   };
 }
 
-async function repoPayload(env: EmuEnv, h: RepoHandle): Promise<Json> {
+async function repoPayload(env: EmuEnv, h: RepoHandle, login?: string): Promise<Json> {
   const tip = await resolve(h.gitDir, `refs/heads/${h.rec.default_branch}`);
   const info = tip ? await readCommit(h.gitDir, tip) : null;
-  return fullRepoPayload(
+  const payload = fullRepoPayload(
     h.ctx.urls,
     h.rec,
     env.state.user(h.rec.owner),
     info?.committer.date ?? h.rec.created_at,
     1,
   );
+  const rec = h.rec;
+  const forks = env.state.data.repos.filter((r) => r.fork_of === `${rec.owner}/${rec.name}`.toLowerCase());
+  const out: Json = { ...payload, forks: forks.length, forks_count: forks.length };
+  if (login !== undefined) {
+    // What the caller may do here, as GitHub reports it to an authenticated caller.
+    const role = collaboratorRole(env, rec, login) ?? (rec.private ? null : "read");
+    const at = (r: RepoRole) => role !== null && REPO_ROLES.indexOf(role) >= REPO_ROLES.indexOf(r);
+    out["permissions"] = {
+      admin: at("admin"),
+      maintain: at("maintain"),
+      push: at("write"),
+      triage: at("triage"),
+      pull: at("read"),
+    };
+  }
+  const parent = rec.fork_of ? env.state.repo(...(rec.fork_of.split("/") as [string, string])) : undefined;
+  if (parent) {
+    const parentPayload = fullRepoPayload(
+      h.ctx.urls,
+      parent,
+      env.state.user(parent.owner),
+      parent.updated_at,
+      1,
+    );
+    Object.assign(out, { fork: true, parent: parentPayload, source: parentPayload });
+  }
+  return out;
+}
+
+/**
+ * POST /repos/{owner}/{repo}/forks: a copy of the repository's branches under the caller (or
+ * `organization`), sharing its objects as GitHub's fork network does (git alternates), so a commit of
+ * the parent can be named in the fork and the fork's commits can be read from the parent's pull
+ * requests. Asking again for a fork that exists answers it (GitHub does too).
+ */
+async function createFork(env: EmuEnv, req: EmuRequest) {
+  const h = env.repo(req);
+  const owner = str(req.body, "organization") ?? req.login;
+  const name = str(req.body, "name") ?? h.rec.name;
+  const parentName = `${h.rec.owner}/${h.rec.name}`.toLowerCase();
+  const existing = env.state.repo(owner, name);
+  if (existing) {
+    if (existing.fork_of !== parentName) throw invalid("Repository", "name", "already_exists");
+  } else {
+    const t = now();
+    const rec: RepoRec = {
+      ...h.rec,
+      id: env.state.nextId(),
+      owner,
+      name,
+      created_at: t,
+      updated_at: t,
+      next_number: 1,
+      issues: [],
+      comments: [],
+      labels: [],
+      pulls: [],
+      reviews: [],
+      review_comments: [],
+      workflows: [],
+      runs: [],
+      jobs: [],
+      statuses: [],
+      collaborators: [],
+      fork_of: parentName,
+    };
+    env.state.user(owner);
+    const gitDir = env.state.gitDir(owner, name);
+    await initBare(gitDir, rec.default_branch);
+    await mkdir(join(gitDir, "objects", "info"), { recursive: true });
+    await writeFile(join(gitDir, "objects", "info", "alternates"), `${join(h.gitDir, "objects")}\n`);
+    const onlyDefault = req.body["default_branch_only"] === true;
+    await git(gitDir, [
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      h.gitDir,
+      onlyDefault
+        ? `+refs/heads/${rec.default_branch}:refs/heads/${rec.default_branch}`
+        : "+refs/heads/*:refs/heads/*",
+    ]);
+    env.state.data.repos.push(rec);
+    env.touch(rec);
+  }
+  const fork = env.repo({ ...req, params: { owner, repo: name } });
+  return { status: 202, body: await repoPayload(env, fork, req.login) };
 }
 
 /** A branch, tag or sha as a commit sha; 404 with GitHub's message when it does not resolve. */
@@ -396,7 +487,11 @@ async function searchRepos(env: EmuEnv, req: EmuRequest): Promise<EmuResponse> {
 export function registerGitRoutes(router: Router, env: EmuEnv): void {
   const R = "/repos/:owner/:repo";
 
-  router.on("GET", R, async (req) => ({ status: 200, body: await repoPayload(env, env.repo(req)) }));
+  router.on("GET", R, async (req) => ({
+    status: 200,
+    body: await repoPayload(env, env.repo(req), req.login),
+  }));
+  router.on("POST", `${R}/forks`, (req) => createFork(env, req));
 
   router.on("GET", `${R}/branches`, async (req) => {
     const h = env.repo(req);

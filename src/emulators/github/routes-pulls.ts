@@ -8,6 +8,7 @@ import {
   commitTree,
   countCommits,
   diffFiles,
+  git,
   logCommits,
   mergeBase,
   mergeTrees,
@@ -20,11 +21,13 @@ import { type EmuRequest, HttpError, int, invalid, notFound, paginate, type Rout
 import {
   commitPayload,
   diffEntryPayload,
+  fullRepoPayload,
   type Json,
   type PullGitInfo,
   pullPayload,
   reviewCommentPayload,
   reviewPayload,
+  userPayload,
 } from "./payloads.js";
 import { diffResponse, wantsDiff } from "./routes-git.js";
 import { applyIssueUpdate, findIssue } from "./routes-issues.js";
@@ -38,7 +41,11 @@ function findPull(h: RepoHandle, n: number): { issue: IssueRec; pull: PullRec } 
 
 async function shas(h: RepoHandle, p: PullRec): Promise<{ head: string | null; base: string | null }> {
   const open = !p.merged && p.head_sha_at_close === null;
-  const head = open ? await resolve(h.gitDir, `refs/heads/${p.head}`, "commit") : p.head_sha_at_close;
+  const head = !open
+    ? p.head_sha_at_close
+    : p.head_owner
+      ? await syncForkHead(h, p.number, p.head_owner, p.head)
+      : await resolve(h.gitDir, `refs/heads/${p.head}`, "commit");
   const base = open ? await resolve(h.gitDir, `refs/heads/${p.base}`, "commit") : p.base_sha_at_close;
   return { head, base };
 }
@@ -62,15 +69,58 @@ async function gitInfo(h: RepoHandle, p: PullRec): Promise<PullGitInfo | null> {
 
 async function fullPull(h: RepoHandle, n: number): Promise<Json> {
   const { issue, pull } = findPull(h, n);
-  return pullPayload(h.ctx, issue, pull, await gitInfo(h, pull), true);
+  return withForkHead(h, pull, pullPayload(h.ctx, issue, pull, await gitInfo(h, pull), true));
 }
 
-function branchName(h: RepoHandle, spec: string): string {
+/** A pull request from a fork names the fork as its head's repository and owner. */
+function withForkHead(h: RepoHandle, p: PullRec, body: Json): Json {
+  const fork = p.head_owner ? forkOf(h, p.head_owner) : undefined;
+  if (!fork || !h.state) return body;
+  const owner = h.state.user(fork.owner);
+  const head = body["head"] as Record<string, unknown>;
+  body["head"] = {
+    ...head,
+    label: `${fork.owner}:${p.head}`,
+    user: userPayload(h.ctx.urls, owner),
+    repo: fullRepoPayload(h.ctx.urls, fork, owner, fork.updated_at, 0),
+  };
+  return body;
+}
+
+/**
+ * A pull request's `head`: `branch`, `owner:branch` of this repository, or `forkowner:branch` of a fork
+ * of it (the fork's owner is then `owner`).
+ */
+function headOf(h: RepoHandle, spec: string): { branch: string; owner?: string } {
   const i = spec.indexOf(":");
-  if (i < 0) return spec;
-  if (spec.slice(0, i).toLowerCase() !== h.rec.owner.toLowerCase())
-    throw invalid("PullRequest", "head", "invalid");
-  return spec.slice(i + 1);
+  if (i < 0) return { branch: spec };
+  const owner = spec.slice(0, i);
+  if (owner.toLowerCase() === h.rec.owner.toLowerCase()) return { branch: spec.slice(i + 1) };
+  if (!forkOf(h, owner)) throw invalid("PullRequest", "head", "invalid");
+  return { branch: spec.slice(i + 1), owner };
+}
+
+/** The fork of this repository that `owner` has, if any. */
+function forkOf(h: RepoHandle, owner: string) {
+  const parent = `${h.rec.owner}/${h.rec.name}`.toLowerCase();
+  return h.state?.data.repos.find(
+    (r) => r.fork_of === parent && r.owner.toLowerCase() === owner.toLowerCase(),
+  );
+}
+
+/**
+ * The head of a pull request from a fork, copied into this repository as `refs/pull/<n>/head` (as GitHub
+ * keeps it), so its commits can be compared and merged here; null when the fork's branch is gone.
+ */
+async function syncForkHead(h: RepoHandle, n: number, owner: string, branch: string): Promise<string | null> {
+  const fork = forkOf(h, owner);
+  if (!fork) return null;
+  const forkDir = (h.state as NonNullable<RepoHandle["state"]>).gitDir(fork.owner, fork.name);
+  const sha = await resolve(forkDir, `refs/heads/${branch}`, "commit");
+  if (!sha) return null;
+  if ((await resolve(h.gitDir, `refs/pull/${n}/head`)) !== sha)
+    await git(h.gitDir, ["fetch", "--quiet", "--no-tags", forkDir, `+${sha}:refs/pull/${n}/head`]);
+  return sha;
 }
 
 async function merge(env: EmuEnv, req: EmuRequest) {
@@ -237,7 +287,11 @@ export function registerPullRoutes(router: Router, env: EmuEnv): void {
     let items = h.rec.pulls.filter((p) => {
       const i = findIssue(h, p.number);
       if (state !== "all" && i.state !== state) return false;
-      if (head && branchName(h, head) !== p.head) return false;
+      if (head) {
+        const want = headOf(h, head);
+        if (want.branch !== p.head || (want.owner ?? "").toLowerCase() !== (p.head_owner ?? "").toLowerCase())
+          return false;
+      }
       if (base && base !== p.base) return false;
       return true;
     });
@@ -252,7 +306,7 @@ export function registerPullRoutes(router: Router, env: EmuEnv): void {
     for (const p of items) {
       const s = await shas(h, p);
       const info = s.head && s.base ? ({ headSha: s.head, baseSha: s.base } as PullGitInfo) : null;
-      out.push(pullPayload(h.ctx, findIssue(h, p.number), p, info, false));
+      out.push(withForkHead(h, p, pullPayload(h.ctx, findIssue(h, p.number), p, info, false)));
     }
     return paginate(req, out);
   });
@@ -265,8 +319,10 @@ export function registerPullRoutes(router: Router, env: EmuEnv): void {
     if (!title) throw invalid("PullRequest", "title", "missing_field");
     if (!headSpec) throw invalid("PullRequest", "head", "missing_field");
     if (!base) throw invalid("PullRequest", "base", "missing_field");
-    const head = branchName(h, headSpec);
-    const headSha = await resolve(h.gitDir, `refs/heads/${head}`, "commit");
+    const { branch: head, owner: headOwner } = headOf(h, headSpec);
+    const headSha = headOwner
+      ? await syncForkHead(h, h.rec.next_number, headOwner, head)
+      : await resolve(h.gitDir, `refs/heads/${head}`, "commit");
     const baseSha = await resolve(h.gitDir, `refs/heads/${base}`, "commit");
     if (!headSha) throw invalid("PullRequest", "head", "invalid");
     if (!baseSha) throw invalid("PullRequest", "base", "invalid");
@@ -276,14 +332,18 @@ export function registerPullRoutes(router: Router, env: EmuEnv): void {
       ]);
     }
     const dup = h.rec.pulls.find(
-      (p) => p.head === head && p.base === base && findIssue(h, p.number).state === "open",
+      (p) =>
+        p.head === head &&
+        (p.head_owner ?? "").toLowerCase() === (headOwner ?? "").toLowerCase() &&
+        p.base === base &&
+        findIssue(h, p.number).state === "open",
     );
     if (dup) {
       throw new HttpError(422, "Validation Failed", [
         {
           resource: "PullRequest",
           code: "custom",
-          message: `A pull request already exists for ${h.rec.owner}:${head}.`,
+          message: `A pull request already exists for ${headOwner ?? h.rec.owner}:${head}.`,
         },
       ]);
     }
@@ -310,6 +370,7 @@ export function registerPullRoutes(router: Router, env: EmuEnv): void {
       requested_reviewers: [],
       head_sha_at_close: null,
       base_sha_at_close: null,
+      ...(headOwner ? { head_owner: headOwner } : {}),
     };
     h.rec.issues.push(issue);
     h.rec.pulls.push(pull);

@@ -84,6 +84,8 @@ export interface PullRec {
   /** head sha when closed/merged (the branch may move or vanish afterwards). */
   head_sha_at_close: string | null;
   base_sha_at_close: string | null;
+  /** The owner of the fork the head branch is in (`owner:branch`); absent when it is this repository. */
+  head_owner?: string;
 }
 
 export interface ReviewCommentRec {
@@ -184,6 +186,8 @@ export interface RepoRec {
   statuses?: StatusRec[];
   /** People given a role on the repository besides its owner (who is admin); absent in old data. */
   collaborators?: CollaboratorRec[];
+  /** "owner/name" of the repository this one is a fork of (POST /repos/{o}/{r}/forks). */
+  fork_of?: string;
 }
 
 /** GitHub's repository roles, lowest to highest. */
