@@ -113,6 +113,11 @@ class Stop extends Error {
 const analysedKey = (repository: string, run: number, attempt: number) =>
   `analysed:${repository.toLowerCase()}:${run}:${attempt}`;
 
+/** Whether a run attempt was analysed (or is being analysed) already. */
+export async function analysedBefore(store: Store, repository: string, run: number, attempt: number) {
+  return (await store.exists(STATE_NS, [analysedKey(repository, run, attempt)])) > 0;
+}
+
 /** Claims a run attempt for analysis: false when another doctor (or an earlier one) has it. */
 export async function claimAttempt(
   store: Store,
