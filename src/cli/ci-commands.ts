@@ -11,20 +11,13 @@
  * repair and watch print a Markdown report per repair (the JSON record with --json), append it to
  * $GITHUB_STEP_SUMMARY when that is set, and exit 0 when every repair ended green, 3 otherwise.
  */
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import type { Command } from "commander";
-import { type App, createApp } from "../app.js";
 import { type Diagnosis, LogDiagnoser } from "../ci/diagnose/index.js";
 import { linesOf } from "../ci/diagnose/lines.js";
-import { markdownReport } from "../ci/repair/report.js";
-import { type RepairDeps, repairDeps, repairRun } from "../ci/repair/run.js";
-import { repairFromEvent } from "../ci/repair/trigger.js";
-import { GOOD, type RepairRecord } from "../ci/repair/types.js";
-import { watchRepository } from "../ci/repair/watch.js";
 import { AppError } from "../core/errors.js";
+import type { RepairCliOptions } from "./ci-repair-commands.js";
 import type { CliIo } from "./program.js";
-
-const REPO = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
 
 /** The CLI's streams; stdin is optional so tests can pass their own. */
 type CiIo = CliIo & { stdin?: NodeJS.ReadableStream };
@@ -90,16 +83,6 @@ function human(file: string, d: Diagnosis): string {
   return `${out.join("\n")}\n`;
 }
 
-interface RepairCliOptions {
-  run?: number;
-  event?: string;
-  eventName?: string;
-  force?: boolean;
-  json?: boolean;
-  once?: boolean;
-  branch?: string;
-}
-
 function registerRepairCommands(ci: Command, io: CiIo, setExit?: (code: number) => void): void {
   const int = (v: string) => Number.parseInt(v, 10);
   ci.command("repair")
@@ -113,40 +96,8 @@ function registerRepairCommands(ci: Command, io: CiIo, setExit?: (code: number) 
     .option("--force", "analyse the run attempt again although it was analysed before")
     .option("--json", "print the repair record as JSON instead of the Markdown report")
     .action(async (repository: string | undefined, opts: RepairCliOptions) => {
-      await withApp(
-        io,
-        async (app, deps) => {
-          let request: Parameters<typeof repairRun>[0];
-          if (opts.event) {
-            const name = opts.eventName ?? io.env["GITHUB_EVENT_NAME"] ?? "workflow_run";
-            let payload: unknown;
-            try {
-              payload = JSON.parse(readFileSync(opts.event, "utf8"));
-            } catch (err) {
-              throw new AppError("bad_event", `cannot read ${opts.event}: ${(err as Error).message}`);
-            }
-            const decided = repairFromEvent({ id: `event:${opts.event}`, event: name, payload });
-            if ("ignored" in decided) {
-              io.stdout.write(`nothing to repair: ${decided.ignored}\n`);
-              return [];
-            }
-            request = { ...decided.request, trigger: { kind: "action" } };
-          } else {
-            const m = REPO.exec(repository ?? "");
-            if (!m || !opts.run)
-              throw new AppError("bad_target", "give owner/repo and --run <id>, or --event <file>");
-            request = { owner: m[1]!, repo: m[2]!, run_id: opts.run, trigger: { kind: "cli" } };
-          }
-          if (opts.force) request.force = true;
-          void app;
-          const record = await repairRun(request, deps, {
-            onPhase: (p) => io.stderr.write(`ci-doctor: ${p.name}\n`),
-          });
-          print(io, record, opts.json);
-          return [record];
-        },
-        setExit,
-      );
+      const { repairCommand } = await import("./ci-repair-commands.js");
+      await repairCommand(io, repository, opts, setExit);
     });
 
   ci.command("watch")
@@ -158,56 +109,7 @@ function registerRepairCommands(ci: Command, io: CiIo, setExit?: (code: number) 
     .option("--once", "one pass over the recent runs, then exit (for a scheduled workflow)")
     .option("--json", "print each repair record as JSON")
     .action(async (repository: string, opts: RepairCliOptions) => {
-      const m = REPO.exec(repository);
-      if (!m) throw new AppError("bad_target", "give owner/repo");
-      await withApp(
-        io,
-        async (_app, deps) =>
-          watchRepository(
-            {
-              owner: m[1]!,
-              repo: m[2]!,
-              ...(opts.branch ? { branch: opts.branch } : {}),
-              ...(opts.once ? { once: true } : {}),
-              onRecord: (r) => print(io, r, opts.json),
-            },
-            deps,
-          ),
-        setExit,
-      );
+      const { watchCommand } = await import("./ci-repair-commands.js");
+      await watchCommand(io, repository, opts, setExit);
     });
-}
-
-async function withApp(
-  io: CiIo,
-  work: (app: App, deps: RepairDeps) => Promise<RepairRecord[]>,
-  setExit?: (code: number) => void,
-): Promise<void> {
-  const app = await createApp({ env: io.env });
-  let records: RepairRecord[];
-  try {
-    const unavailable = app.clients.githubUnavailable();
-    if (unavailable) throw new AppError("not_configured", unavailable);
-    const summary = io.env["GITHUB_STEP_SUMMARY"];
-    records = await work(
-      app,
-      repairDeps(app.host, {
-        ...(summary ? { stepSummary: summary } : {}),
-        // In Actions with its own token (no App configured): what it pushes starts no workflow run.
-        actionsToken: io.env["GITHUB_ACTIONS"] === "true" && !app.config.github.appId,
-      }),
-    );
-  } finally {
-    await app.close();
-  }
-  const green = records.every(
-    (r) => r.outcome && (GOOD.has(r.outcome.kind) || r.outcome.kind === "already_analysed"),
-  );
-  if (setExit) setExit(green ? 0 : 3);
-  else if (!green)
-    throw new AppError("ci_not_green", "the CI doctor could not make every run green (see the report)");
-}
-
-function print(io: CiIo, record: RepairRecord, json?: boolean): void {
-  io.stdout.write(json ? `${JSON.stringify(record, null, 2)}\n` : markdownReport(record));
 }
