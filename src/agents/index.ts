@@ -3,6 +3,9 @@
  * `serve` and `repowright worker` start working with these; everything an agent does goes through the
  * clients of services.clients and the host's tools.
  */
+import { repairDeps, repairRun } from "../ci/repair/run.js";
+import { REPAIR_JOB, repairSubscriber } from "../ci/repair/trigger.js";
+import type { RepairRequest } from "../ci/repair/types.js";
 import type { GithubEventSubscriber } from "../jobs/index.js";
 import type { Host } from "../mcp/host.js";
 import type { JobHandler } from "../queue/index.js";
@@ -13,7 +16,11 @@ export function agentSubscribers(host: Host): GithubEventSubscriber[] {
   const s = host.services;
   // Without GitHub credentials there is nothing the resolver could do with an event.
   if (s.clients.githubUnavailable()) return [];
-  return [resolverSubscriber({ config: s.config, clients: s.clients, queue: s.queue, log: s.log })];
+  return [
+    resolverSubscriber({ config: s.config, clients: s.clients, queue: s.queue, log: s.log }),
+    // The CI doctor: a failed workflow run becomes a repair job.
+    repairSubscriber({ queue: s.queue }),
+  ];
 }
 
 export function agentHandlers(host: Host): Record<string, JobHandler> {
@@ -25,8 +32,22 @@ export function agentHandlers(host: Host): Record<string, JobHandler> {
       });
       return { run: record.id, outcome: record.outcome };
     },
+    async [REPAIR_JOB](job) {
+      const record = await repairRun(job.data as RepairRequest, repairDeps(host), {
+        signal: job.signal,
+        onPhase: (p) =>
+          void job.progress({
+            progress: REPAIR_PHASES.indexOf(p.name) + 1,
+            total: REPAIR_PHASES.length,
+            message: p.name,
+          }),
+      });
+      return { repair: record.id, outcome: record.outcome };
+    },
   };
 }
+
+const REPAIR_PHASES = ["watch", "diagnose", "plan", "fix", "push", "rerun", "verify", "report"];
 
 const PHASES = ["gather", "reproduce", "edit", "verify", "report"];
 const phaseNumber = (name: string) => PHASES.indexOf(name) + 1;

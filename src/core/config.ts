@@ -603,6 +603,42 @@ export const SETTINGS: readonly Setting[] = [
     "Whether the install step (not the tests) may use the network inside the sandbox.",
   ),
   S(
+    ["ci", "maxFixCommits"],
+    "REPOWRIGHT_CI_MAX_FIX_COMMITS",
+    int(0, 50).default(3),
+    "Fix commits the CI doctor pushes per pull request (or branch) at most; 0 only re-runs and reports.",
+  ),
+  S(
+    ["ci", "pushToPrBranch"],
+    "REPOWRIGHT_CI_PUSH_TO_PR_BRANCH",
+    bool.default(false),
+    "Whether the CI doctor commits its fix to the failing pull request's own branch (same repository only) instead of a branch of its own with a pull request.",
+  ),
+  S(
+    ["ci", "verifyTimeoutS"],
+    "REPOWRIGHT_CI_VERIFY_TIMEOUT_S",
+    int(10, 6 * 3600).default(3600),
+    "How long the CI doctor waits for the run that verifies a fix or a re-run.",
+  ),
+  S(
+    ["ci", "triggerWaitS"],
+    "REPOWRIGHT_CI_TRIGGER_WAIT_S",
+    int(0, 3600).default(60),
+    "How long the CI doctor waits for a pushed fix to start a run before it dispatches the workflow itself.",
+  ),
+  S(
+    ["ci", "pollS"],
+    "REPOWRIGHT_CI_POLL_S",
+    int(1, 600).default(15),
+    "Seconds between the CI doctor's polls (`ci watch`, and while it waits for a run).",
+  ),
+  S(
+    ["ci", "installNetwork"],
+    "REPOWRIGHT_CI_INSTALL_NETWORK",
+    bool.default(true),
+    "Whether the CI doctor's fix commands (dependency install, lockfile refresh) may use the network inside the sandbox.",
+  ),
+  S(
     ["flows", "dirs"],
     "REPOWRIGHT_FLOWS_DIRS",
     list.default(["flows"]),
@@ -762,6 +798,14 @@ export interface Config {
     allowWorkflows: boolean;
     allowLockfiles: boolean;
     forkOwner: string;
+    installNetwork: boolean;
+  };
+  ci: {
+    maxFixCommits: number;
+    pushToPrBranch: boolean;
+    verifyTimeoutS: number;
+    triggerWaitS: number;
+    pollS: number;
     installNetwork: boolean;
   };
   flows: { dirs: string[] };

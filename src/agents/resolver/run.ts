@@ -465,7 +465,7 @@ function modelUse(model: Model, a: RunAccount): NonNullable<RunRecord["model"]> 
  * environment (an http.extraHeader in GIT_CONFIG_*): it is never written into the clone's config, so
  * nothing the tests run can read it from there.
  */
-async function cloneRepository(
+export async function cloneRepository(
   github: GithubDeps,
   url: string,
   branch: string,

@@ -4,7 +4,7 @@ import type { Identity } from "./git.js";
 import type { EmuRequest } from "./http.js";
 import { notFound } from "./http.js";
 import type { Ctx, Urls } from "./payloads.js";
-import { type EmulatorState, now, type RepoRec, type RunRec } from "./state.js";
+import { type EmulatorState, now, type RepoRec, type RunRec, type WorkflowRec } from "./state.js";
 
 export interface RepoHandle {
   rec: RepoRec;
@@ -52,6 +52,12 @@ export class EmuEnv {
   }
 
   /**
+   * Called when a run is queued (a push, a re-run, a dispatch): the emulator's CI runner, when one is
+   * given (EmulatorOptions.runner), finishes it from the pushed tree. Runs stay queued without one.
+   */
+  onQueued: ((rec: RepoRec, run: RunRec) => void) | undefined;
+
+  /**
    * A branch moved (push, merge, contents write): workflows that run `on` push start a queued run, and
    * those that run on pull_request do too when an open pull request has that head branch.
    */
@@ -67,38 +73,50 @@ export class EmuEnv {
           ? "pull_request"
           : null;
       if (!event || w.state !== "active") continue;
-      const t = now();
-      const run: RunRec = {
+      this.startRun(rec, w, { branch, sha, event, actor });
+    }
+  }
+
+  /** A new queued run of a workflow, with a queued job per job name of the workflow. */
+  startRun(
+    rec: RepoRec,
+    w: WorkflowRec,
+    r: { branch: string; sha: string; event: string; actor: string; inputs?: Record<string, string> },
+  ): RunRec {
+    const t = now();
+    const run: RunRec = {
+      id: this.state.nextId(),
+      workflow_id: w.id,
+      name: w.name,
+      head_branch: r.branch,
+      head_sha: r.sha,
+      event: r.event,
+      status: "queued",
+      conclusion: null,
+      actor: r.actor,
+      run_number: rec.runs.filter((x) => x.workflow_id === w.id).length + 1,
+      run_attempt: 1,
+      created_at: t,
+      updated_at: t,
+      ...(r.inputs ? { inputs: r.inputs } : {}),
+    };
+    rec.runs.push(run);
+    for (const name of w.jobs ?? ["build"]) {
+      rec.jobs.push({
         id: this.state.nextId(),
-        workflow_id: w.id,
-        name: w.name,
-        head_branch: branch,
-        head_sha: sha,
-        event,
+        run_id: run.id,
+        name,
         status: "queued",
         conclusion: null,
-        actor,
-        run_number: rec.runs.filter((r) => r.workflow_id === w.id).length + 1,
+        started_at: t,
+        completed_at: null,
+        steps: [],
+        log: "",
         run_attempt: 1,
-        created_at: t,
-        updated_at: t,
-      };
-      rec.runs.push(run);
-      for (const name of w.jobs ?? ["build"]) {
-        rec.jobs.push({
-          id: this.state.nextId(),
-          run_id: run.id,
-          name,
-          status: "queued",
-          conclusion: null,
-          started_at: t,
-          completed_at: null,
-          steps: [],
-          log: "",
-          run_attempt: 1,
-        });
-      }
+      });
     }
+    this.onQueued?.(rec, run);
+    return run;
   }
 
   touch(rec: RepoRec): void {

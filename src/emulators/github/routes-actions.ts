@@ -93,6 +93,7 @@ function resetJobs(env: EmuEnv, h: RepoHandle, run: RunRec, onlyFailed: boolean)
       log: rerun ? "" : j.log,
     });
   }
+  env.onQueued?.(h.rec, run);
 }
 
 export function registerActionRoutes(router: Router, env: EmuEnv): void {
@@ -315,24 +316,13 @@ export function registerActionRoutes(router: Router, env: EmuEnv): void {
     const sha = await resolve(h.gitDir, ref, "commit");
     if (!sha) throw new HttpError(422, `No ref found for: ${ref}`);
     const inputs = (req.body["inputs"] ?? {}) as Record<string, string>;
-    const t = now();
-    const run: RunRec = {
-      id: env.state.nextId(),
-      workflow_id: w.id,
-      name: w.name,
-      head_branch: ref.replace(/^refs\/heads\//, ""),
-      head_sha: sha,
+    env.startRun(h.rec, w, {
+      branch: ref.replace(/^refs\/heads\//, ""),
+      sha,
       event: "workflow_dispatch",
-      status: "queued",
-      conclusion: null,
       actor: req.login,
-      run_number: h.rec.runs.filter((r) => r.workflow_id === w.id).length + 1,
-      run_attempt: 1,
-      created_at: t,
-      updated_at: t,
       inputs,
-    };
-    h.rec.runs.push(run);
+    });
     env.touch(h.rec);
     return { status: 204 };
   });

@@ -121,6 +121,24 @@ export interface RunOutcome {
   jobs?: Record<string, { conclusion?: NonNullable<RunRec["conclusion"]>; log?: string }>;
 }
 
+/** A queued run as the emulator's CI runner sees it: which commit, which jobs, where the git data is. */
+export interface QueuedRun {
+  owner: string;
+  repo: string;
+  /** The bare repository (read the run's tree with `git --git-dir`). */
+  gitDir: string;
+  run: { id: number; head_sha: string; head_branch: string; event: string; run_attempt: number };
+  workflow: { name: string; path: string };
+  /** Names of the jobs this attempt runs (a re-run of failed jobs: only those). */
+  jobs: string[];
+}
+
+/**
+ * Plays the CI service: given a queued run, works out its outcome (say, by running the check on the
+ * run's commit) and the emulator completes the run with it. Undefined leaves the run queued.
+ */
+export type CiRunner = (run: QueuedRun) => Promise<RunOutcome | undefined> | RunOutcome | undefined;
+
 export interface EmulatorOptions {
   /** Where bare repos and state.json live; a temporary dir (removed on close) when omitted. */
   dataDir?: string;
@@ -131,6 +149,8 @@ export interface EmulatorOptions {
   rateLimit?: number;
   /** Lifetime of the GitHub App installation tokens it issues (default 3600 s, as GitHub's). */
   appTokenTtlS?: number;
+  /** Finishes queued runs (pushes, re-runs, dispatches) by itself; without it runs wait for completeRun. */
+  runner?: CiRunner;
 }
 
 export interface GithubEmulator {
@@ -202,6 +222,50 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
   const faults: FaultRule[] = [];
   const writes = new Mutex();
   let url = "";
+  const running = new Set<Promise<void>>();
+  const runner = options.runner;
+  if (runner) {
+    env.onQueued = (rec, run) => {
+      const w = rec.workflows.find((x) => x.id === run.workflow_id);
+      const attempt = run.run_attempt;
+      const jobs = rec.jobs.filter((j) => j.run_id === run.id && j.run_attempt === attempt);
+      const queued: QueuedRun = {
+        owner: rec.owner,
+        repo: rec.name,
+        gitDir: state.gitDir(rec.owner, rec.name),
+        run: {
+          id: run.id,
+          head_sha: run.head_sha,
+          head_branch: run.head_branch,
+          event: run.event,
+          run_attempt: attempt,
+        },
+        workflow: { name: w?.name ?? run.name, path: w?.path ?? "" },
+        jobs: jobs.filter((j) => j.status !== "completed").map((j) => j.name),
+      };
+      // After the request that queued it has answered, as a real CI picks a run up a moment later.
+      const p = new Promise<void>((ok) => setImmediate(ok))
+        .then(async () => {
+          run.status = "in_progress";
+          for (const j of jobs) if (j.status === "queued") j.status = "in_progress";
+          const outcome = await Promise.resolve()
+            .then(() => runner(queued))
+            .catch(
+              (err: unknown): RunOutcome => ({
+                conclusion: "failure",
+                jobs: Object.fromEntries(
+                  queued.jobs.map((n) => [n, { log: `runner failed: ${String(err)}\n` }]),
+                ),
+              }),
+            );
+          // A re-run started meanwhile owns the run now.
+          if (outcome && run.run_attempt === attempt)
+            await writes.run(async () => completeRun(rec.owner, rec.name, run.id, outcome));
+        })
+        .finally(() => running.delete(p));
+      running.add(p);
+    };
+  }
 
   const budget = (token: string) => {
     let b = budgets.get(token);
@@ -809,6 +873,7 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
       }
     },
     async close() {
+      await Promise.allSettled([...running]);
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });

@@ -8,12 +8,20 @@
  */
 import { z } from "zod";
 import { notFoundError, validationError } from "../../core/errors.js";
-import { type GithubDeps, missingCredentials } from "../../github/client.js";
+import { sleep } from "../../core/resilience.js";
+import { downloadJobLog, runJobs } from "../../github/actions.js";
+import { type GithubDeps, missingCredentials, withSignal } from "../../github/deps.js";
+import { FAILED, jobView, runView } from "../../github/views.js";
 import { runInBackground } from "../../jobs/index.js";
-import { background } from "../../mcp/fragments.js";
-import { defineToolset, LOCAL_WRITE, REMOTE_READ } from "../../mcp/tool.js";
-import { downloadJobLog, FAILED, jobView, runJobs, runView } from "../github/actions.js";
-import { type GhCtx, gh, ghTool, owner, repo, sleep } from "../github/common.js";
+import { background, owner, repo } from "../../mcp/fragments.js";
+import {
+  defineTool,
+  defineToolset,
+  LOCAL_WRITE,
+  REMOTE_READ,
+  type Tool,
+  type ToolContext,
+} from "../../mcp/tool.js";
 import { CATEGORIES, classifyLog, type Diagnosis } from "./classify.js";
 
 type Obj = Record<string, unknown>;
@@ -32,6 +40,12 @@ interface FixAttempt {
   branch?: string;
   commit_sha?: string;
   description: string;
+}
+
+type GhCtx = ToolContext<GithubDeps>;
+const gh = (ctx: GhCtx) => withSignal(ctx.deps, ctx.signal);
+function ghTool<I extends z.ZodObject<z.ZodRawShape>>(tool: Tool<I, GithubDeps>): Tool<I, GithubDeps> {
+  return defineTool<I, GithubDeps>(tool);
 }
 
 const fixKey = (o: string, r: string, fingerprint: string) => `${o}/${r}:${fingerprint}`.toLowerCase();

@@ -2,49 +2,13 @@
 
 import { z } from "zod";
 import { ToolError, validationError } from "../../core/errors.js";
-import { downloadJobLog as downloadJobLogOp } from "../../github/operations.js";
+import { downloadJobLog, runJobs } from "../../github/actions.js";
+import { FAILED, jobView, runView } from "../../github/views.js";
 import { REMOTE_OVERWRITE, REMOTE_READ, REMOTE_WRITE } from "../../mcp/tool.js";
 import { compact, type GhCtx, gh, ghTool, nextPage, owner, page, perPage, repo, tail } from "./common.js";
 
 type Obj = Record<string, unknown>;
 const runId = z.number().int().min(1).describe("Workflow run id.");
-/** Job conclusions that count as failed (GitHub's "re-run failed jobs" also re-runs these). */
-export const FAILED = new Set(["failure", "timed_out", "cancelled", "startup_failure"]);
-
-export function runView(r: Obj) {
-  return compact({
-    id: r["id"] as number,
-    name: r["name"] as string,
-    workflow_id: r["workflow_id"] as number,
-    run_number: r["run_number"] as number,
-    attempt: r["run_attempt"] as number,
-    event: r["event"] as string,
-    status: r["status"] as string,
-    conclusion: (r["conclusion"] as string | null) ?? null,
-    branch: r["head_branch"] as string,
-    head_sha: r["head_sha"] as string,
-    actor: ((r["actor"] as Obj | null)?.["login"] as string | undefined) ?? null,
-    created_at: r["created_at"] as string,
-    updated_at: r["updated_at"] as string,
-    url: r["html_url"] as string,
-  });
-}
-
-export function jobView(j: Obj) {
-  const steps = (j["steps"] as Obj[] | undefined) ?? [];
-  const failedSteps = steps.filter((s) => s["conclusion"] === "failure").map((s) => s["name"] as string);
-  return compact({
-    id: j["id"] as number,
-    name: j["name"] as string,
-    status: j["status"] as string,
-    conclusion: (j["conclusion"] as string | null) ?? null,
-    started_at: j["started_at"] as string,
-    completed_at: (j["completed_at"] as string | null) ?? null,
-    failed_steps: failedSteps,
-    url: (j["html_url"] as string | null) ?? null,
-  });
-}
-
 export const listWorkflows = ghTool({
   name: "list_workflows",
   title: "List workflows",
@@ -157,28 +121,6 @@ export const listWorkflowJobs = ghTool({
     };
   },
 });
-
-/** The whole log of one job (the adapter's downloadJobLog with this call's client and signal). */
-export function downloadJobLog(ctx: GhCtx, o: string, r: string, jobId: number): Promise<string> {
-  return downloadJobLogOp(ctx.deps, { owner: o, repo: r }, jobId, ctx.signal);
-}
-
-/** Every job of a run's latest attempt, all pages (a matrix can have hundreds), so no failed job is missed. */
-export async function runJobs(ctx: GhCtx, o: string, r: string, runId: number): Promise<Obj[]> {
-  const jobs: Obj[] = [];
-  for (let p: number | null = 1; p !== null; ) {
-    const res = await gh(ctx).request("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", {
-      owner: o,
-      repo: r,
-      run_id: runId,
-      per_page: 100,
-      page: p,
-    });
-    jobs.push(...(res.data.jobs as unknown as Obj[]));
-    p = nextPage(res.headers.link);
-  }
-  return jobs;
-}
 
 export const getJobLogs = ghTool({
   name: "get_job_logs",

@@ -5,24 +5,18 @@
  */
 import type { z } from "zod";
 import { type GithubDeps, withSignal } from "../../github/deps.js";
+import { compact } from "../../github/views.js";
 import { defineTool, type Tool, type ToolContext } from "../../mcp/tool.js";
 
 export type GhCtx = ToolContext<GithubDeps>;
 
+export { sleep } from "../../core/resilience.js";
+export { compact, nextPage } from "../../github/views.js";
 export { owner, page, perPage, repo } from "../../mcp/fragments.js";
 
 /** The Octokit of this host, with the call's abort signal on every request. */
 export function gh(ctx: GhCtx) {
   return withSignal(ctx.deps, ctx.signal);
-}
-
-/** The `page` number of the rel="next" link, or null on the last page. */
-export function nextPage(link: string | undefined): number | null {
-  if (!link) return null;
-  const m = /<([^>]+)>;\s*rel="next"/.exec(link);
-  if (!m) return null;
-  const p = new URL(m[1]!).searchParams.get("page");
-  return p ? Number(p) : null;
 }
 
 export interface Truncated {
@@ -50,17 +44,6 @@ const names = (xs: unknown) =>
   Array.isArray(xs) ? xs.map((l) => (typeof l === "string" ? l : String((l as { name?: string }).name))) : [];
 const logins = (xs: unknown) =>
   Array.isArray(xs) ? xs.map(login).filter((x): x is string => x !== null) : [];
-
-/** Drops null/undefined/empty-array fields so the output stays small. */
-export function compact<T extends Obj>(o: T): Partial<T> {
-  const out: Obj = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (v === null || v === undefined) continue;
-    if (Array.isArray(v) && v.length === 0) continue;
-    out[k] = v;
-  }
-  return out as Partial<T>;
-}
 
 export function issueView(i: Obj, bodyMax: number, hint: string) {
   return compact({
@@ -157,27 +140,4 @@ export function repoRef(input: { owner: string; repo: string }) {
  */
 export function ghTool<I extends z.ZodObject<z.ZodRawShape>>(tool: Tool<I, GithubDeps>): Tool<I, GithubDeps> {
   return defineTool<I, GithubDeps>(tool);
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", abort);
-    };
-    const abort = () => {
-      done();
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      done();
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", abort, { once: true });
-  });
 }
