@@ -23,6 +23,7 @@ import { registerAuditCommand } from "./audit-command.js";
 import { registerCiCommands } from "./ci-commands.js";
 import { registerCodeCommands } from "./code-commands.js";
 import { registerFlowCommands } from "./flow-commands.js";
+import { registerFrappeCommands } from "./frappe-commands.js";
 import { registerGithubCommands } from "./github-commands.js";
 import { registerJiraCommands } from "./jira-commands.js";
 import { registerLlmCommands } from "./llm-commands.js";
@@ -253,6 +254,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerCodeCommands(program, io);
   registerGithubCommands(program, io);
   registerJiraCommands(program, io);
+  registerFrappeCommands(program, io);
   registerLlmCommands(program, io);
   registerCiCommands(program, io);
   registerAuditCommand(program, io);
