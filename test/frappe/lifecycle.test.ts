@@ -187,6 +187,22 @@ describe("frappe: metadata, docstatus, permissions, files and reports", () => {
     expect(await ok(admin, "frappe_delete_doc", { doctype: "Customer", name: made["name"] })).toMatchObject({
       deleted: true,
     });
+    // frappe.client.submit with a document read before someone else changed it: Frappe's timestamp check.
+    const stale = await ok(admin, "frappe_get_doc", { doctype: "Sales Order", name: "SO-0002" });
+    await new Promise((r) => setTimeout(r, 5));
+    await ok(admin, "frappe_update_doc", {
+      doctype: "Sales Order",
+      name: "SO-0002",
+      changes: { po_no: "PO-1" },
+    });
+    const conflict = await fails(admin, "frappe_call_method", {
+      method: "frappe.client.submit",
+      args: { doc: stale },
+    });
+    expect(conflict).toMatchObject({ type: "conflict", status_code: 417 });
+    expect(String(conflict["error"])).toContain(
+      "(TimestampMismatchError): Error: Document has been modified",
+    );
     // docstatus is not an update: the tools for it say so, and nothing is sent.
     const before = emu.requests.length;
     const viaUpdate = await fails(admin, "frappe_update_doc", {
