@@ -1,5 +1,5 @@
 /**
- * The clients of outside services (GitHub, Jira, the web, the language models), built once per process by the composition root (app.ts)
+ * The clients of outside services (GitHub, Jira, Frappe, the web, the language models), built once per process by the composition root (app.ts)
  * and handed to every toolset (and agent) through `services.clients`: one GitHub client means one Octokit, one
  * circuit breaker, one response cache and one write-pacing group for the whole process, whichever
  * toolsets write to GitHub.
@@ -10,6 +10,12 @@ import type { Registry } from "prom-client";
 import type { Config } from "./core/config.js";
 import { validationError } from "./core/errors.js";
 import type { Logger } from "./core/log.js";
+import {
+  type CreateFrappeClientOptions,
+  createFrappeClient,
+  type FrappeClient,
+  missingFrappeCredentials,
+} from "./frappe/client.js";
 import {
   type CreateClientOptions,
   createGithubClient,
@@ -37,6 +43,9 @@ export interface Clients {
   /** The Jira client (jira.js with its breaker), built on first use; `validation` without credentials. */
   jira(): JiraDeps;
   jiraUnavailable(): string | undefined;
+  /** The Frappe client (its breaker and token auth), built on first use; `validation` without credentials. */
+  frappe(): FrappeClient;
+  frappeUnavailable(): string | undefined;
   /**
    * The web client (web_fetch, web_search): its undici Agents, the public-address guard, and the network
    * edges (DNS lookup and dial) they go through; built on first use.
@@ -53,6 +62,7 @@ export interface ClientFactories {
   github(options: CreateClientOptions): GithubDeps;
   jira(options: { config: Readonly<Config>; log: Logger }): JiraDeps;
   web(options: CreateWebClientOptions): WebClient;
+  frappe(options: CreateFrappeClientOptions): FrappeClient;
 }
 
 export const defaultClientFactories: ClientFactories = {
@@ -63,6 +73,7 @@ export const defaultClientFactories: ClientFactories = {
   }),
   jira: createJiraClient,
   web: createWebClient,
+  frappe: createFrappeClient,
 };
 
 export interface CreateClientsOptions {
@@ -88,9 +99,11 @@ export function createClients(options: CreateClientsOptions): Clients {
   let github: GithubDeps | undefined;
   let jira: JiraDeps | undefined;
   let web: WebClient | undefined;
+  let frappe: FrappeClient | undefined;
   let limiterConnection: InstanceType<typeof Bottleneck.IORedisConnection> | undefined;
   const githubUnavailable = () => missingCredentials(options.config.github);
   const jiraUnavailable = () => missingJiraCredentials(options.config.jira);
+  const frappeUnavailable = () => missingFrappeCredentials(options.config.frappe);
   /**
    * With the Redis store, GitHub's write pacing and concurrency limits live in that Redis (Bottleneck's
    * clustering mode), on a connection of their own: every replica then shares one queue per credential.
@@ -116,6 +129,14 @@ export function createClients(options: CreateClientsOptions): Clients {
     models,
     githubUnavailable,
     jiraUnavailable,
+    frappeUnavailable,
+    frappe() {
+      if (frappe) return frappe;
+      const missing = frappeUnavailable();
+      if (missing) throw validationError(`this needs Frappe: ${missing}`);
+      frappe = factories.frappe({ config: options.config, log: options.log });
+      return frappe;
+    },
     jira() {
       if (jira) return jira;
       const missing = jiraUnavailable();

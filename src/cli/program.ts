@@ -29,6 +29,7 @@ const MODULES: { words: string[]; load: Loader }[] = [
   { words: ["index", "search"], load: async () => (await import("./code-commands.js")).registerCodeCommands },
   { words: ["emulate"], load: async () => (await import("./github-commands.js")).registerGithubCommands },
   { words: ["emulate"], load: async () => (await import("./jira-commands.js")).registerJiraCommands },
+  { words: ["emulate"], load: async () => (await import("./frappe-commands.js")).registerFrappeCommands },
   { words: ["emulate"], load: async () => (await import("./llm-commands.js")).registerLlmCommands },
   { words: ["ci"], load: async () => (await import("./ci-commands.js")).registerCiCommands },
   { words: ["audit"], load: async () => (await import("./audit-command.js")).registerAuditCommand },

@@ -263,16 +263,71 @@ export const SETTINGS: readonly Setting[] = [
   S(
     ["web", "search"],
     "REPOWRIGHT_WEB_SEARCH",
-    z.enum(["none", "searxng", "brave"]).default("none"),
-    "Search provider of web_search: a SearXNG instance (`REPOWRIGHT_WEB_SEARCH_URL`) or the Brave Search API (`BRAVE_API_KEY`).",
+    z.enum(["none", "searxng", "brave", "google"]).default("none"),
+    "Default search provider of web_search: a SearXNG instance, the Brave Search API or Google Programmable Search (each needs its settings below; a call may name any configured one). `none`: the first configured one.",
   ),
   S(
     ["web", "searchUrl"],
     "REPOWRIGHT_WEB_SEARCH_URL",
     z.string().url().optional(),
-    "Base URL of the search provider (SearXNG: required; Brave: default `https://api.search.brave.com`).",
+    "Base URL of the default provider (`REPOWRIGHT_WEB_SEARCH`), instead of its own URL setting: SearXNG's instance, or another endpoint for Brave or Google.",
+  ),
+  S(
+    ["web", "searxngUrl"],
+    "REPOWRIGHT_WEB_SEARXNG_URL",
+    z.string().url().optional(),
+    "SearXNG instance (JSON format enabled) for web_search.",
   ),
   S(["web", "braveApiKey"], "BRAVE_API_KEY", z.string().min(1).optional(), "Brave Search API key.", true),
+  S(
+    ["web", "braveUrl"],
+    "REPOWRIGHT_WEB_BRAVE_URL",
+    z.string().url().default("https://api.search.brave.com"),
+    "Brave Search API base URL.",
+  ),
+  S(
+    ["web", "googleApiKey"],
+    "GOOGLE_CSE_API_KEY",
+    z.string().min(1).optional(),
+    "Google Programmable Search (Custom Search JSON API) key.",
+    true,
+  ),
+  S(
+    ["web", "googleCx"],
+    "GOOGLE_CSE_ID",
+    z.string().min(1).optional(),
+    "Google Programmable Search engine id (`cx`).",
+  ),
+  S(
+    ["web", "googleUrl"],
+    "REPOWRIGHT_WEB_GOOGLE_URL",
+    z.string().url().default("https://www.googleapis.com"),
+    "Google Custom Search JSON API base URL.",
+  ),
+  S(
+    ["web", "robots"],
+    "REPOWRIGHT_WEB_ROBOTS",
+    bool.default(false),
+    "Respect robots.txt in web_fetch (RFC 9309, user agent `repowright`): a disallowed page is `forbidden`.",
+  ),
+  S(
+    ["web", "cacheTtlS"],
+    "REPOWRIGHT_WEB_CACHE_TTL_S",
+    int(0, 7 * 24 * 3600).default(300),
+    "How long fetched pages (and robots.txt files) are kept in the store, so reading on at an offset does not fetch again; 0 turns the cache off.",
+  ),
+  S(
+    ["web", "hostRatePerMinute"],
+    "REPOWRIGHT_WEB_HOST_RATE",
+    int(0, 100_000).default(60),
+    "Most page fetches per site (host) per minute, counted in the store (shared by replicas on Redis); 0 for no limit.",
+  ),
+  S(
+    ["web", "batchConcurrency"],
+    "REPOWRIGHT_WEB_BATCH_CONCURRENCY",
+    int(1, 32).default(4),
+    "Most pages web_fetch_batch fetches at once.",
+  ),
   S(
     ["frappe", "url"],
     "FRAPPE_URL",
@@ -750,9 +805,18 @@ export interface Config {
   web: {
     allowPrivate: boolean;
     maxBytes: number;
-    search: "none" | "searxng" | "brave";
+    search: "none" | "searxng" | "brave" | "google";
     searchUrl?: string;
+    searxngUrl?: string;
     braveApiKey?: string;
+    braveUrl: string;
+    googleApiKey?: string;
+    googleCx?: string;
+    googleUrl: string;
+    robots: boolean;
+    cacheTtlS: number;
+    hostRatePerMinute: number;
+    batchConcurrency: number;
   };
   auth: {
     mode: "none" | "jwt";

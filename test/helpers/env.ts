@@ -6,7 +6,14 @@
  * each test adds the settings it means.
  */
 const SERVICE_PREFIXES = ["REPOWRIGHT_", "GITHUB_", "JIRA_", "FRAPPE_"];
-const SERVICE_KEYS = new Set(["BRAVE_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "REDIS_URL"]);
+const SERVICE_KEYS = new Set([
+  "BRAVE_API_KEY",
+  "GOOGLE_CSE_API_KEY",
+  "GOOGLE_CSE_ID",
+  "ANTHROPIC_API_KEY",
+  "OPENAI_API_KEY",
+  "REDIS_URL",
+]);
 
 export function parentEnv(): Record<string, string> {
   const env: Record<string, string> = {};

@@ -9,15 +9,11 @@
  * public-looking addresses; refused URLs are asserted to have dialled nothing.
  */
 import { createServer, type Server } from "node:http";
-import { type AddressInfo, connect, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type DialTarget,
-  isPublicAddress,
-  type ResolvedAddress,
-  type WebNetwork,
-} from "../../src/web/client.js";
+import { isPublicAddress } from "../../src/web/client.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
+import { fakeNetwork } from "./network.js";
 
 type Obj = Record<string, unknown>;
 
@@ -25,55 +21,6 @@ const PAGE = `<!doctype html><html><head><title>Rate limits | API docs</title>
 <style>body { color: red }</style><script>track("visit")</script></head>
 <body><h1>Rate limits</h1><p>Each key gets <strong>60</strong> calls a minute. See <a href="/errors">errors</a>.</p>
 <ul><li>429 means wait</li><li>Retry-After says how long</li></ul></body></html>`;
-
-/** The fake DNS: what each name "resolves" to. Nothing here is ever dialled: the dial goes to loopback. */
-const DNS: Record<string, ResolvedAddress[]> = {
-  "docs.example.test": [{ address: "93.184.216.34", family: 4 }],
-  "v6.example.test": [{ address: "2606:2800:220:1:248:1893:25c8:1946", family: 6 }],
-  "intranet.example.test": [{ address: "10.1.2.3", family: 4 }],
-  "metadata.example.test": [{ address: "169.254.169.254", family: 4 }],
-  // One private address among public ones is enough to refuse the name.
-  "mixed.example.test": [
-    { address: "93.184.216.34", family: 4 },
-    { address: "127.0.0.1", family: 4 },
-  ],
-  "mapped.example.test": [{ address: "::ffff:192.168.1.1", family: 6 }],
-  localhost: [
-    { address: "127.0.0.1", family: 4 },
-    { address: "::1", family: 6 },
-  ],
-};
-
-/** A fake network for one app: the DNS table above, and a dial that only ever reaches `port` on 127.0.0.1. */
-function fakeNetwork(port: () => number): { network: WebNetwork; looked: string[]; dialed: DialTarget[] } {
-  const looked: string[] = [];
-  const dialed: DialTarget[] = [];
-  return {
-    looked,
-    dialed,
-    network: {
-      async lookup(hostname) {
-        looked.push(hostname);
-        const addresses = DNS[hostname];
-        if (!addresses)
-          throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
-        return addresses;
-      },
-      dial(target) {
-        dialed.push(target);
-        if (target.tls) return Promise.reject(new Error("this test serves plain http only"));
-        return new Promise<Socket>((resolve, reject) => {
-          const socket = connect({ host: "127.0.0.1", port: port() });
-          socket.once("error", reject);
-          socket.once("connect", () => {
-            socket.off("error", reject);
-            resolve(socket);
-          });
-        });
-      },
-    },
-  };
-}
 
 describe("web toolset", () => {
   let server: Server;
@@ -314,6 +261,7 @@ describe("web toolset", () => {
     const sx = (await open.call("web_search", { query: "model context protocol" })).data as Obj;
     expect(sx).toEqual({
       query: "model context protocol",
+      provider: "searxng",
       results: [
         {
           title: "MCP spec",

@@ -1,19 +1,53 @@
 /**
- * A Frappe / ERPNext emulator: the REST endpoints the frappe toolset uses (`/api/resource`, `/api/method`),
- * with state, token auth (`Authorization: token key:secret`), list filters, field selection, paging and
- * ordering, mandatory fields, and Frappe's error bodies (`exc_type`, `_server_messages`), so the toolset
- * can be tested over real HTTP on loopback.
+ * A Frappe / ERPNext emulator on loopback, so the frappe toolset can be tested over real HTTP and people
+ * can try it safely (`repowright emulate frappe`). It speaks the endpoints the toolset uses, with state:
+ *
+ * - `/api/resource/<DocType>[/<name>]`: list (filters, fields, paging, ordering), get, insert, save
+ *   (with docstatus transitions), delete; `/api/resource/DocType/<name>` for a DocType's metadata
+ *   (System Manager or Administrator, as on a real site);
+ * - `/api/method/frappe.desk.form.load.getdoctype` (metadata for anyone who may read the DocType),
+ *   `frappe.client.submit`, `frappe.client.cancel`, `frappe.client.get_count`, `frappe.auth.get_logged_user`,
+ *   `frappe.desk.query_report.run`, `upload_file` (multipart), and the uploaded files at `/files/...` and
+ *   `/private/files/...`;
+ * - token auth (`Authorization: token key:secret`), each key a user with roles checked against the
+ *   DocType's permission rows; Frappe's error bodies (`exc_type`, `exception`, `_server_messages`) with
+ *   Frappe's HTTP statuses (417 for validation errors).
+ *
+ * The documents, their life cycle and the checks are in model.ts.
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import {
+  check,
+  createSite,
+  type Doc,
+  type DocTypeSeed,
+  defineDocType,
+  deleteDoc,
+  docType,
+  FrappeError,
+  findDoc,
+  insertDoc,
+  metaDoc,
+  type ReportSeed,
+  runReport,
+  saveDoc,
+  type User,
+  uploadFile,
+} from "./model.js";
 
-type Doc = Record<string, unknown>;
+export type { DocField, DocPerm, DocTypeSeed, ReportSeed } from "./model.js";
 
 export interface FrappeSeed {
-  /** api_key -> api_secret; the first pair's user is `Administrator`. */
-  keys?: Record<string, string>;
-  /** Doctype -> its mandatory fields, and its documents (each with a `name`, or one is given). */
-  doctypes?: Record<string, { mandatory?: string[]; docs?: Doc[] }>;
+  /**
+   * api_key -> api_secret (the user is Administrator), or -> { secret, user, roles }. With no key seeded,
+   * any token acts as Administrator.
+   */
+  keys?: Record<string, string | { secret: string; user: string; roles?: string[] }>;
+  /** DocType -> its fields, permissions, whether it is submittable, and its documents. */
+  doctypes?: Record<string, DocTypeSeed>;
+  /** Script reports over a DocType, run by frappe.desk.query_report.run. */
+  reports?: Record<string, ReportSeed>;
 }
 
 export interface FrappeEmulator {
@@ -21,16 +55,6 @@ export interface FrappeEmulator {
   requests: { method: string; path: string; status: number }[];
   seed(seed: FrappeSeed): void;
   close(): Promise<void>;
-}
-
-class FrappeError extends Error {
-  constructor(
-    readonly status: number,
-    readonly excType: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 type Filter = [string, string, unknown];
@@ -82,13 +106,15 @@ function matches(doc: Doc, [field, op, value]: Filter): boolean {
 }
 
 /** Frappe accepts filters as [[field, op, value], ...] or {field: value | [op, value]}. */
-function parseFilters(raw: string | null): Filter[] {
-  if (!raw) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new FrappeError(417, "ValidationError", "filters must be JSON");
+function parseFilters(raw: unknown): Filter[] {
+  if (raw === undefined || raw === null || raw === "") return [];
+  let parsed: unknown = raw;
+  if (typeof raw === "string") {
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new FrappeError(417, "ValidationError", "filters must be JSON");
+    }
   }
   if (Array.isArray(parsed)) return parsed.map((f) => (f as unknown[]).slice(-3) as Filter);
   return Object.entries(parsed as Doc).map(([k, v]) =>
@@ -96,56 +122,161 @@ function parseFilters(raw: string | null): Filter[] {
   );
 }
 
+/** A method's argument that Frappe accepts as JSON text or as JSON. */
+function jsonArg(value: unknown): Doc {
+  if (typeof value !== "string") return (value ?? {}) as Doc;
+  try {
+    return JSON.parse(value) as Doc;
+  } catch {
+    throw new FrappeError(417, "ValidationError", "argument must be JSON");
+  }
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+  /** Raw bytes (a file) instead of JSON. */
+  raw?: { content: Buffer; contentType: string };
+}
+
 export async function createFrappeEmulator(
   options: { port?: number; host?: string } = {},
 ): Promise<FrappeEmulator> {
-  const keys = new Map<string, string>();
-  const doctypes = new Map<string, { mandatory: string[]; docs: Doc[] }>();
+  const site = createSite();
+  const keys = new Map<string, { secret: string; user: User }>();
   const requests: FrappeEmulator["requests"] = [];
-  let counter = 0;
-  const now = () => new Date().toISOString().replace("T", " ").replace("Z", "");
 
-  const auth = (req: IncomingMessage) => {
+  const auth = (req: IncomingMessage): User => {
     const m = /^token ([^:]+):(.+)$/i.exec(req.headers.authorization ?? "");
-    if (!m || (keys.size > 0 && keys.get(m[1]!) !== m[2])) {
+    if (!m) throw new FrappeError(401, "AuthenticationError", "Invalid login credentials");
+    if (keys.size === 0) return { name: "Administrator", roles: ["System Manager"] };
+    const key = keys.get(m[1]!);
+    if (!key || key.secret !== m[2])
       throw new FrappeError(401, "AuthenticationError", "Invalid login credentials");
+    return key.user;
+  };
+
+  const method = async (
+    name: string,
+    args: Doc,
+    httpMethod: string,
+    user: User,
+    form?: FormData,
+  ): Promise<Reply> => {
+    const ok = (message: unknown): Reply => ({ status: 200, body: { message } });
+    const post = () => {
+      if (httpMethod !== "POST" && httpMethod !== "PUT")
+        throw new FrappeError(405, "PermissionError", `Not permitted: ${name} accepts POST`);
+    };
+    switch (name) {
+      case "frappe.auth.get_logged_user":
+        return ok(user.name);
+      case "frappe.client.get_count": {
+        const dt = docType(site, String(args["doctype"]));
+        check(dt, user, "read");
+        const filters = parseFilters(args["filters"]);
+        return ok(dt.docs.filter((doc) => filters.every((f) => matches(doc, f))).length);
+      }
+      case "frappe.desk.form.load.getdoctype": {
+        const dt = docType(site, String(args["doctype"]));
+        check(dt, user, "read");
+        // Frappe answers with `docs` (the DocType and its child tables), not `message`.
+        return { status: 200, body: { docs: [metaDoc(dt)] } };
+      }
+      case "frappe.client.submit": {
+        post();
+        const doc = jsonArg(args["doc"]);
+        const dtName = String(doc["doctype"] ?? "");
+        const docName = String(doc["name"] ?? "");
+        const current = findDoc(site, dtName, docName);
+        if (doc["modified"] !== undefined && String(doc["modified"]) !== String(current["modified"])) {
+          throw new FrappeError(
+            417,
+            "TimestampMismatchError",
+            `Error: Document has been modified after you have opened it (${String(current["modified"])}, ${String(doc["modified"])}). Please refresh to get the latest document.`,
+          );
+        }
+        const { modified: _m, creation: _c, owner: _o, modified_by: _b, ...changes } = doc;
+        return ok(saveDoc(site, dtName, docName, { ...changes, docstatus: 1 }, user));
+      }
+      case "frappe.client.cancel": {
+        post();
+        return ok(saveDoc(site, String(args["doctype"]), String(args["name"]), { docstatus: 2 }, user));
+      }
+      case "frappe.desk.query_report.run":
+        return ok(runReport(site, String(args["report_name"]), jsonArg(args["filters"]), user));
+      case "upload_file": {
+        post();
+        const file = form?.get("file");
+        if (!form || !(file instanceof Blob)) {
+          throw new FrappeError(417, "ValidationError", "No file attached");
+        }
+        const text = (k: string) => {
+          const v = form.get(k);
+          return typeof v === "string" && v !== "" ? v : undefined;
+        };
+        return {
+          status: 200,
+          body: {
+            message: uploadFile(
+              site,
+              {
+                fileName: text("file_name") ?? (file as File).name ?? "file",
+                content: Buffer.from(await file.arrayBuffer()),
+                contentType: file.type || "application/octet-stream",
+                isPrivate: text("is_private") === "1",
+                doctype: text("doctype"),
+                docname: text("docname"),
+                fieldname: text("fieldname"),
+              },
+              user,
+            ),
+          },
+        };
+      }
+      default:
+        throw new FrappeError(404, "DoesNotExistError", `Failed to get method for command ${name}`);
     }
   };
-  const doctype = (name: string) => {
-    const d = doctypes.get(name);
-    if (!d) throw new FrappeError(404, "DoesNotExistError", `DocType ${name} not found`);
-    return d;
-  };
-  const find = (dt: string, name: string) => {
-    const doc = doctype(dt).docs.find((d) => d["name"] === name);
-    if (!doc) throw new FrappeError(404, "DoesNotExistError", `${dt} ${name} not found`);
-    return doc;
-  };
-  const stamp = (dt: string, doc: Doc): Doc => {
-    const t = now();
-    return {
-      ...doc,
-      name: doc["name"] ?? `${dt.replace(/\s+/g, "-").toUpperCase()}-${String(++counter).padStart(5, "0")}`,
-      doctype: dt,
-      owner: "Administrator",
-      creation: doc["creation"] ?? t,
-      modified: t,
-      docstatus: 0,
-    };
-  };
 
-  const handle = async (req: IncomingMessage, body: Doc): Promise<{ status: number; body: unknown }> => {
-    auth(req);
+  const handle = async (req: IncomingMessage, raw: Buffer): Promise<Reply> => {
     const u = new URL(req.url ?? "/", "http://localhost");
-    const method = req.method ?? "GET";
+    const httpMethod = req.method ?? "GET";
+    const file = /^\/(private\/)?files\/(.+)$/.exec(u.pathname);
+    if (file && httpMethod === "GET") {
+      const stored = site.files.get(decodeURIComponent(u.pathname));
+      if (!stored) throw new FrappeError(404, "DoesNotExistError", `File ${u.pathname} not found`);
+      if (file[1]) auth(req);
+      return { status: 200, body: null, raw: { content: stored.content, contentType: stored.contentType } };
+    }
+    const user = auth(req);
+    const type = (req.headers["content-type"] ?? "").toLowerCase();
+    let body: Doc = {};
+    let form: FormData | undefined;
+    if (type.startsWith("multipart/form-data")) {
+      form = await new Response(raw, { headers: { "content-type": type } }).formData();
+    } else if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString("utf8")) as Doc;
+      } catch {
+        throw new FrappeError(400, "ValidationError", "Invalid JSON body");
+      }
+    }
     const res = /^\/api\/resource\/([^/]+)(?:\/([^/]+))?$/.exec(u.pathname);
     if (res) {
-      const dt = decodeURIComponent(res[1]!);
+      const dtName = decodeURIComponent(res[1]!);
       const name = res[2] ? decodeURIComponent(res[2]) : undefined;
-      const d = doctype(dt);
-      if (!name && method === "GET") {
+      if (dtName === "DocType" && name && httpMethod === "GET") {
+        if (user.name !== "Administrator" && !user.roles.includes("System Manager")) {
+          throw new FrappeError(403, "PermissionError", `No permission for DocType ${name}: read`);
+        }
+        return { status: 200, body: { data: metaDoc(docType(site, name)) } };
+      }
+      const dt = docType(site, dtName);
+      if (!name && httpMethod === "GET") {
+        check(dt, user, "read");
         const filters = parseFilters(u.searchParams.get("filters"));
-        let docs = d.docs.filter((doc) => filters.every((f) => matches(doc, f)));
+        let docs = dt.docs.filter((doc) => filters.every((f) => matches(doc, f)));
         const order = (u.searchParams.get("order_by") ?? "modified desc").trim().split(/\s+/);
         const [field, dir] = [order[0]!, (order[1] ?? "asc").toLowerCase()];
         docs = [...docs].sort((a, b) => compare(a[field], b[field]) * (dir === "desc" ? -1 : 1));
@@ -157,55 +288,23 @@ export async function createFrappeEmulator(
         );
         return { status: 200, body: { data: page } };
       }
-      if (!name && method === "POST") {
-        const missing = d.mandatory.filter(
-          (f) => body[f] === undefined || body[f] === null || body[f] === "",
-        );
-        if (missing.length > 0) {
-          throw new FrappeError(417, "MandatoryError", `[${dt}]: ${missing.join(", ")}`);
-        }
-        if (body["name"] !== undefined && d.docs.some((x) => x["name"] === body["name"])) {
-          throw new FrappeError(409, "DuplicateEntryError", `${dt} ${String(body["name"])} already exists`);
-        }
-        const doc = stamp(dt, body);
-        d.docs.push(doc);
-        return { status: 200, body: { data: doc } };
+      if (!name && httpMethod === "POST")
+        return { status: 200, body: { data: insertDoc(site, dtName, body, user) } };
+      if (name && httpMethod === "GET") {
+        check(dt, user, "read", name);
+        return { status: 200, body: { data: findDoc(site, dtName, name) } };
       }
-      if (name && method === "GET") return { status: 200, body: { data: find(dt, name) } };
-      if (name && method === "PUT") {
-        const doc = find(dt, name);
-        for (const f of d.mandatory) {
-          if (f in body && (body[f] === null || body[f] === ""))
-            throw new FrappeError(417, "MandatoryError", `[${dt}, ${name}]: ${f}`);
-        }
-        Object.assign(doc, body, { name, modified: now() });
-        return { status: 200, body: { data: doc } };
-      }
-      if (name && method === "DELETE") {
-        find(dt, name);
-        d.docs = d.docs.filter((x) => x["name"] !== name);
+      if (name && httpMethod === "PUT")
+        return { status: 200, body: { data: saveDoc(site, dtName, name, body, user) } };
+      if (name && httpMethod === "DELETE") {
+        deleteDoc(site, dtName, name, user);
         return { status: 202, body: { data: "ok" } };
       }
     }
     const m = /^\/api\/method\/([\w.]+)$/.exec(u.pathname);
     if (m) {
-      const args: Doc = method === "GET" ? Object.fromEntries(u.searchParams) : body;
-      if (m[1] === "frappe.auth.get_logged_user") return { status: 200, body: { message: "Administrator" } };
-      if (m[1] === "frappe.client.get_count") {
-        const d = doctype(String(args["doctype"]));
-        const filters = parseFilters(
-          typeof args["filters"] === "string"
-            ? args["filters"]
-            : args["filters"]
-              ? JSON.stringify(args["filters"])
-              : null,
-        );
-        return {
-          status: 200,
-          body: { message: d.docs.filter((doc) => filters.every((f) => matches(doc, f))).length },
-        };
-      }
-      throw new FrappeError(404, "DoesNotExistError", `Failed to get method for command ${m[1]}`);
+      const args: Doc = httpMethod === "GET" ? Object.fromEntries(u.searchParams) : body;
+      return method(m[1]!, args, httpMethod, user, form);
     }
     throw new FrappeError(404, "DoesNotExistError", `Page ${u.pathname} not found`);
   };
@@ -214,31 +313,41 @@ export async function createFrappeEmulator(
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const send = (status: number, body: unknown) => {
-        requests.push({ method: req.method ?? "GET", path: (req.url ?? "").split("?")[0]!, status });
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
+      const send = (reply: Reply) => {
+        requests.push({
+          method: req.method ?? "GET",
+          path: (req.url ?? "").split("?")[0]!,
+          status: reply.status,
+        });
+        if (reply.raw) {
+          res.writeHead(reply.status, { "content-type": reply.raw.contentType });
+          res.end(reply.raw.content);
+          return;
+        }
+        res.writeHead(reply.status, { "content-type": "application/json" });
+        res.end(JSON.stringify(reply.body));
       };
-      let body: Doc = {};
-      try {
-        const text = Buffer.concat(chunks).toString("utf8");
-        body = text ? (JSON.parse(text) as Doc) : {};
-      } catch {
-        return send(400, { exc_type: "ValidationError", exception: "Invalid JSON body" });
-      }
-      handle(req, body)
-        .then((r) => send(r.status, r.body))
+      handle(req, Buffer.concat(chunks))
+        .then(send)
         .catch((err: unknown) => {
           const e =
             err instanceof FrappeError
               ? err
               : new FrappeError(500, "Exception", String((err as Error)?.message ?? err));
-          send(e.status, {
-            exc_type: e.excType,
-            exception: `frappe.exceptions.${e.excType}: ${e.message}`,
-            _server_messages: JSON.stringify([
-              JSON.stringify({ message: e.message, title: "Message", indicator: "red" }),
-            ]),
+          send({
+            status: e.status,
+            body: {
+              exc_type: e.excType,
+              exception: `frappe.exceptions.${e.excType}: ${e.message}`,
+              _server_messages: JSON.stringify([
+                JSON.stringify({
+                  message: e.message,
+                  title: "Message",
+                  indicator: "red",
+                  raise_exception: 1,
+                }),
+              ]),
+            },
           });
         });
     });
@@ -251,10 +360,25 @@ export async function createFrappeEmulator(
     url,
     requests,
     seed(seed) {
-      for (const [k, v] of Object.entries(seed.keys ?? {})) keys.set(k, v);
-      for (const [dt, def] of Object.entries(seed.doctypes ?? {})) {
-        doctypes.set(dt, { mandatory: def.mandatory ?? [], docs: (def.docs ?? []).map((d) => stamp(dt, d)) });
+      for (const [k, v] of Object.entries(seed.keys ?? {})) {
+        keys.set(
+          k,
+          typeof v === "string"
+            ? { secret: v, user: { name: "Administrator", roles: ["System Manager"] } }
+            : { secret: v.secret, user: { name: v.user, roles: v.roles ?? [] } },
+        );
       }
+      const admin: User = { name: "Administrator", roles: [] };
+      for (const [dt, def] of Object.entries(seed.doctypes ?? {})) defineDocType(site, dt, def);
+      // Documents after every DocType, so links between seeded documents resolve in seed order.
+      for (const [dt, def] of Object.entries(seed.doctypes ?? {})) {
+        for (const { docstatus, ...d } of def.docs ?? []) {
+          // A seeded document may start submitted or cancelled.
+          const doc = insertDoc(site, dt, d, admin);
+          if (docstatus !== undefined) doc["docstatus"] = Number(docstatus);
+        }
+      }
+      for (const [name, report] of Object.entries(seed.reports ?? {})) site.reports.set(name, report);
     },
     async close() {
       server.closeAllConnections();
