@@ -112,7 +112,11 @@ function toToolError(err: unknown): ToolError {
   const e = err as { response?: { status?: number; data?: unknown; headers?: Obj }; message?: string };
   const status = e.response?.status;
   if (typeof status !== "number") {
-    return new ToolError("upstream", `Jira is unreachable: ${e.message ?? String(err)}`, { cause: err });
+    // axios says "Network Error"; what happened is at the end of the cause chain (DNS, refused, TLS).
+    let root: unknown = err;
+    while ((root as { cause?: unknown })?.cause instanceof Error) root = (root as { cause: unknown }).cause;
+    const why = root === err ? (e.message ?? String(err)) : `${e.message}: ${(root as Error).message}`;
+    return new ToolError("upstream", `Jira is unreachable: ${why}`, { cause: err });
   }
   const raw = (e.response?.data && typeof e.response.data === "object" ? e.response.data : {}) as Obj;
   // A bulk create where every element failed: `errors` is the list of per-element failures.
