@@ -136,6 +136,7 @@ const LINK_TYPES = [
   { id: "10001", name: "Relates", inward: "relates to", outward: "relates to" },
 ];
 const SPRINT_FIELD = "customfield_10020";
+const MAX_RECORDED = 5000;
 const CF = "com.atlassian.jira.plugin.system.customfieldtypes";
 const SYSTEM_FIELDS: FieldDef[] = [
   { id: "summary", name: "Summary", schema: { type: "string" }, create: true, required: true },
@@ -161,7 +162,7 @@ export interface JiraEmulator {
   url: string;
   /** Requests seen, for assertions (method, path, status). */
   requests: { method: string; path: string; status: number }[];
-  /** Response bodies, by "METHOD path status" (path as requested), for schema checks. */
+  /** The latest response bodies (up to 5,000), with method, path as requested and status, for schema checks. */
   responses: { method: string; path: string; status: number; body: unknown }[];
   seed(seed: JiraSeed): void;
   close(): Promise<void>;
@@ -1195,7 +1196,11 @@ export async function createJiraEmulator(
       const path = (req.url ?? "").split("?")[0]!;
       const send = (status: number, body?: unknown, raw?: Result["raw"]) => {
         requests.push({ method: req.method ?? "GET", path, status });
-        if (body !== undefined) responses.push({ method: req.method ?? "GET", path, status, body });
+        if (body !== undefined) {
+          responses.push({ method: req.method ?? "GET", path, status, body });
+          // A long-running `repowright emulate jira` keeps only the latest.
+          if (responses.length > MAX_RECORDED) responses.splice(0, responses.length - MAX_RECORDED);
+        }
         if (raw) {
           res.writeHead(status, { "content-type": raw.type, "content-length": raw.data.length });
           res.end(raw.data);
