@@ -22,7 +22,12 @@ import {
   type GithubDeps,
   missingCredentials,
 } from "./github/client.js";
-import { createJiraClient, type JiraDeps, missingJiraCredentials } from "./jira/client.js";
+import {
+  type CreateJiraClientOptions,
+  createJiraClient,
+  type JiraDeps,
+  missingJiraCredentials,
+} from "./jira/client.js";
 import { createModels, type Models } from "./llm/models.js";
 import type { Store } from "./store/types.js";
 import {
@@ -40,7 +45,10 @@ export interface Clients {
   github(): GithubDeps;
   /** Why `github()` cannot be built with this configuration, or undefined when it can. */
   githubUnavailable(): string | undefined;
-  /** The Jira client (jira.js with its breaker), built on first use; `validation` without credentials. */
+  /**
+   * The Jira client (jira.js's platform and agile clients with their breaker, Cloud or Data Center),
+   * built on first use; `validation` without credentials.
+   */
   jira(): JiraDeps;
   jiraUnavailable(): string | undefined;
   /** The Frappe client (its breaker and token auth), built on first use; `validation` without credentials. */
@@ -60,7 +68,7 @@ export interface Clients {
 /** Builders of each client, replaceable (tests count them; embedders bring their own). */
 export interface ClientFactories {
   github(options: CreateClientOptions): GithubDeps;
-  jira(options: { config: Readonly<Config>; log: Logger }): JiraDeps;
+  jira(options: CreateJiraClientOptions): JiraDeps;
   web(options: CreateWebClientOptions): WebClient;
   frappe(options: CreateFrappeClientOptions): FrappeClient;
 }

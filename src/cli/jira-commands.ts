@@ -1,4 +1,4 @@
-/** `repowright emulate jira`: the Jira Cloud emulator as a standalone server, to try the jira toolset safely. */
+/** `repowright emulate jira`: the Jira emulator as a standalone server, to try the jira toolset safely. */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { AppError } from "../core/errors.js";
@@ -11,10 +11,15 @@ export function registerJiraCommands(program: Command, io: CliIo): void {
     program.command("emulate").description("Run a local emulator of an external service.");
   emulate
     .command("jira")
-    .description("Serve the Jira Cloud REST v3 emulator (issues, JQL search, transitions, comments, links).")
+    .description(
+      "Serve the Jira emulator: Cloud REST v3, Data Center REST v2 and the agile API (issues, JQL, fields, sprints, ...).",
+    )
     .option("--port <number>", "port (0 picks a free one)", (v) => Number.parseInt(v, 10), 8791)
     .option("--host <address>", "bind address", "127.0.0.1")
-    .option("--seed <file>", "JSON seed file: { users, tokens, projects: [{ key, name }], issues: [...] }")
+    .option(
+      "--seed <file>",
+      "JSON seed file: { users, tokens, personalTokens, projects, customFields, boards, sprints, issues }",
+    )
     .action(async (opts: { port: number; host: string; seed?: string }) => {
       if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
         throw new AppError("bad_port", `--port must be 0-65535, got ${opts.port}`);

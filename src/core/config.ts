@@ -345,7 +345,7 @@ export const SETTINGS: readonly Setting[] = [
     ["jira", "url"],
     "JIRA_URL",
     z.string().url().optional(),
-    "Jira Cloud site, e.g. `https://acme.atlassian.net` (the jira toolset is served when this, `JIRA_EMAIL` and `JIRA_API_TOKEN` are set).",
+    "Jira site: Cloud, e.g. `https://acme.atlassian.net` (served with `JIRA_EMAIL` and `JIRA_API_TOKEN`), or Data Center / Server, e.g. `https://jira.example.com` (served with `JIRA_PERSONAL_TOKEN`).",
   ),
   S(
     ["jira", "email"],
@@ -354,6 +354,19 @@ export const SETTINGS: readonly Setting[] = [
     "Atlassian account email for the API token.",
   ),
   S(["jira", "apiToken"], "JIRA_API_TOKEN", z.string().min(1).optional(), "Atlassian API token.", true),
+  S(
+    ["jira", "personalToken"],
+    "JIRA_PERSONAL_TOKEN",
+    z.string().min(1).optional(),
+    "Jira Data Center / Server personal access token (sent as `Authorization: Bearer`).",
+    true,
+  ),
+  S(
+    ["jira", "deployment"],
+    "JIRA_DEPLOYMENT",
+    z.enum(["cloud", "datacenter"]).optional(),
+    "`cloud` (REST API v3, Atlassian Document Format) or `datacenter` (Data Center / Server: REST API v2, plain-text bodies); default: `datacenter` when `JIRA_PERSONAL_TOKEN` is set, else `cloud`.",
+  ),
   S(
     ["auth", "mode"],
     "REPOWRIGHT_AUTH",
@@ -800,7 +813,13 @@ export interface Config {
     maxOutputBytes: number;
     network: boolean;
   };
-  jira: { url?: string; email?: string; apiToken?: string };
+  jira: {
+    url?: string;
+    email?: string;
+    apiToken?: string;
+    personalToken?: string;
+    deployment?: "cloud" | "datacenter";
+  };
   frappe: { url?: string; apiKey?: string; apiSecret?: string };
   web: {
     allowPrivate: boolean;

@@ -1,8 +1,8 @@
 /**
  * Test helpers: a real host with real toolsets on a throwaway data dir, and a real MCP SDK client
  * connected to it over an in-memory transport. The app's network edges reach only loopback unless the
- * test brings its own (test/helpers/loopback.ts): the model clients' fetch, the GitHub and Frappe clients' fetch and
- * the web client's lookup and dial, so a default base URL (api.github.com, api.anthropic.com, ...) or a
+ * test brings its own (test/helpers/loopback.ts): the model clients' fetch, the GitHub, Jira and Frappe
+ * clients' fetch and the web client's lookup and dial, so a default base URL (api.github.com, api.anthropic.com, ...) or a
  * broken guard cannot send a packet off the machine.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -28,6 +28,7 @@ export async function startTestApp(options: CreateAppOptions = {}): Promise<Test
   const home = mkdtempSync(join(tmpdir(), "rw-test-"));
   const github = options.clientFactories?.github ?? defaultClientFactories.github;
   const frappe = options.clientFactories?.frappe ?? defaultClientFactories.frappe;
+  const jira = options.clientFactories?.jira ?? defaultClientFactories.jira;
   const app = await createApp({
     ...options,
     modelFetch: options.modelFetch ?? loopbackFetch,
@@ -37,6 +38,7 @@ export async function startTestApp(options: CreateAppOptions = {}): Promise<Test
       // A test's own fetch (given in the options it passes on) wins over this one.
       github: (o) => github({ fetch: loopbackFetch, ...o }),
       frappe: (o) => frappe({ fetch: loopbackFetch, ...o }),
+      jira: (o) => jira({ fetch: loopbackFetch, ...o }),
     },
     // Tests build their repositories in the temp dir: that is the workspace unless a test says otherwise.
     env: {

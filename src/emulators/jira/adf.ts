@@ -86,3 +86,16 @@ export function searchableText(doc: unknown): string {
   walk(doc);
   return out.join(" ");
 }
+
+/** A stored document as Data Center's REST v2 gives it: plain text, one line per block. */
+export function docLines(doc: unknown): string {
+  if (!doc || typeof doc !== "object") return "";
+  const blocks = ((doc as Obj)["content"] as unknown[] | undefined) ?? [];
+  const inline = (n: unknown): string => {
+    const o = n as Obj;
+    if (o?.["type"] === "text") return String(o["text"] ?? "");
+    if (o?.["type"] === "hardBreak") return "\n";
+    return ((o?.["content"] as unknown[] | undefined) ?? []).map(inline).join("");
+  };
+  return blocks.map(inline).join("\n");
+}

@@ -76,6 +76,7 @@ export function publicScrubber(config: Readonly<Config>): Redactor {
   scrub.addSecret(config.github.token);
   scrub.addSecret(config.github.appPrivateKey);
   scrub.addSecret(config.jira.apiToken);
+  scrub.addSecret(config.jira.personalToken);
   return scrub;
 }
 
