@@ -21,6 +21,8 @@ export interface IndexProgress {
 
 export interface IndexOptions {
   maxFileBytes: number;
+  /** Total bytes of files over maxFileBytes indexed in line windows (default 0: skipped). */
+  largeFilesBytes?: number;
   /** "lsi" trains and uses the repository's own model; an Embedder instance is used as given; none skips. */
   embedder: "lsi" | "none" | Embedder;
   signal?: AbortSignal;
@@ -90,7 +92,11 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
     await options.onProgress?.(p);
   };
   await report({ phase: "walk", done: 0, total: 0, message: "walking" });
-  const walk = await walkRepository(root, { maxFileBytes: options.maxFileBytes, signal: options.signal });
+  const walk = await walkRepository(root, {
+    maxFileBytes: options.maxFileBytes,
+    largeFilesBytes: options.largeFilesBytes,
+    signal: options.signal,
+  });
   const known = index.files();
   const seen = new Set<string>();
   const skipped = [...walk.skipped];
@@ -144,7 +150,7 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
     }
     const text = buf.toString("utf8");
     const lang = detectLanguage(f.path, text.slice(0, 200).split("\n", 1)[0]);
-    const chunks = await chunkFile(f.path, lang, text);
+    const chunks = await chunkFile(f.path, lang, text, { syntax: !f.large });
     updates.push({
       path: f.path,
       hash,
