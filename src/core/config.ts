@@ -246,7 +246,13 @@ export const SETTINGS: readonly Setting[] = [
     ["code", "maxFileBytes"],
     "REPOWRIGHT_CODE_MAX_FILE_BYTES",
     int(1024, 256 * 1024 * 1024).default(1024 * 1024),
-    "Largest file the code index reads; bigger files are skipped with the reason recorded.",
+    "Largest file the code index chunks by syntax (functions, classes); bigger files are indexed in line windows within `REPOWRIGHT_CODE_LARGE_FILES_BYTES`.",
+  ),
+  S(
+    ["code", "largeFilesBytes"],
+    "REPOWRIGHT_CODE_LARGE_FILES_BYTES",
+    int(0, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    "Total bytes of files over `REPOWRIGHT_CODE_MAX_FILE_BYTES` one repository's index takes in line windows (in path order; the rest are skipped with the reason recorded; 0: skip them all).",
   ),
   S(
     ["web", "allowPrivate"],
@@ -805,6 +811,7 @@ export interface Config {
     embeddingModel?: string;
     embeddingApiKey?: string;
     maxFileBytes: number;
+    largeFilesBytes: number;
     maxOpenIndexes: number;
   };
   sandbox: {

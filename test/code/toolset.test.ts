@@ -22,7 +22,11 @@ describe("code toolset over MCP", () => {
   beforeAll(async () => {
     repo = makeFixtureRepo();
     app = await startTestApp({
-      env: { REPOWRIGHT_TOOLSETS: "code", REPOWRIGHT_CODE_MAX_FILE_BYTES: "100000" },
+      env: {
+        REPOWRIGHT_TOOLSETS: "code",
+        REPOWRIGHT_CODE_MAX_FILE_BYTES: "100000",
+        REPOWRIGHT_CODE_LARGE_FILES_BYTES: "0",
+      },
     });
   });
   afterAll(async () => {
@@ -201,7 +205,11 @@ describe("code toolset over MCP", () => {
     expect(s.vectors).toBe(s.chunks);
     // Same chunk count as a fresh index of the same tree: nothing duplicated, nothing stale.
     const fresh = await startTestApp({
-      env: { REPOWRIGHT_TOOLSETS: "code", REPOWRIGHT_CODE_MAX_FILE_BYTES: "100000" },
+      env: {
+        REPOWRIGHT_TOOLSETS: "code",
+        REPOWRIGHT_CODE_MAX_FILE_BYTES: "100000",
+        REPOWRIGHT_CODE_LARGE_FILES_BYTES: "0",
+      },
     });
     try {
       await fresh.call("index_repository", { path: repo });

@@ -379,13 +379,20 @@ function chunkMarkdown(lines: readonly string[], pathCtx: string): Chunk[] {
   return out;
 }
 
-/** Splits one file into chunks. */
-export async function chunkFile(path: string, lang: string, text: string): Promise<Chunk[]> {
+/** Splits one file into chunks (by syntax unless `syntax` is false: then by line windows). */
+export async function chunkFile(
+  path: string,
+  lang: string,
+  text: string,
+  options: { syntax?: boolean } = {},
+): Promise<Chunk[]> {
   const lines = text.split(/\r?\n/);
   if (lines.length > 1 && lines.at(-1) === "") lines.pop();
   const pathCtx = path;
-  if (lang === "markdown") return chunkMarkdown(lines, pathCtx);
-  const language = await loadLanguage(lang);
+  if (lang === "markdown" && options.syntax !== false) return chunkMarkdown(lines, pathCtx);
+  // A very large file (options.syntax false) is cut in line windows only: parsing it would cost more
+  // time and memory than the rest of the repository.
+  const language = options.syntax === false ? undefined : await loadLanguage(lang);
   if (language) {
     const parser = new Parser();
     try {

@@ -9,6 +9,8 @@ import { notFoundError, validationError } from "../../core/errors.js";
 import { runInBackground } from "../../jobs/index.js";
 import { background, limitIn } from "../../mcp/fragments.js";
 import { defineToolset, LOCAL_UPDATE, READ_ONLY, toolFor } from "../../mcp/tool.js";
+import type { FileRole } from "./roles.js";
+import { indexRoles } from "./search.js";
 import { type CodeService, createCodeService } from "./service.js";
 
 const tool = toolFor<CodeService>();
@@ -32,7 +34,11 @@ const hitSchema = z.object({
     .string()
     .describe("function, method, class, ..., block, section, lines; `file` for file granularity."),
   language: z.string().describe("Language of the file."),
-  score: z.number().describe("Relevance score (only comparable within one result list)."),
+  score: z
+    .number()
+    .describe(
+      "Relevance score (only comparable within one result list; chunk results come grouped under their files, best file first, so scores need not fall monotonically).",
+    ),
   snippet: z.string().describe("The first lines of the chunk."),
   chunk_id: z.number().describe("Id for get_code_chunk."),
 });
@@ -168,6 +174,8 @@ export const searchCodebaseTool = tool({
   },
 });
 
+const ROLE_ORDER: readonly FileRole[] = ["code", "test", "bench", "prose", "build"];
+
 export const findSymbolTool = tool({
   name: "find_symbol",
   title: "Find a symbol's definitions",
@@ -186,10 +194,16 @@ export const findSymbolTool = tool({
     const idx = service.require(input.path);
     const qualified = input.name.includes(".") ? input.name.toLowerCase() : undefined;
     const short = input.name.slice(input.name.lastIndexOf(".") + 1).toLowerCase();
+    // Sources first: a build copy (dist/) of a source file, tests, benches and docs come after it.
+    const roles = indexRoles(idx);
+    const rank = (fileId: number) => ROLE_ORDER.indexOf(roles.get(fileId) ?? "code");
     const rows = idx
-      .chunksByName(short, input.prefix, input.limit * 4)
+      .chunksByName(short, input.prefix, Math.max(input.limit * 4, 200))
       .filter((c) => !input.kind || c.kind === input.kind)
       .filter((c) => !qualified || c.symbol.toLowerCase().endsWith(qualified) || input.prefix)
+      .map((c, i) => ({ c, i, r: rank(c.fileId) }))
+      .sort((a, b) => a.r - b.r || a.i - b.i)
+      .map(({ c }) => c)
       .slice(0, input.limit);
     return {
       definitions: rows.map((c) => ({

@@ -21,6 +21,8 @@ export interface IndexProgress {
 
 export interface IndexOptions {
   maxFileBytes: number;
+  /** Total bytes of files over maxFileBytes indexed in line windows (default 0: skipped). */
+  largeFilesBytes?: number;
   /** "lsi" trains and uses the repository's own model; an Embedder instance is used as given; none skips. */
   embedder: "lsi" | "none" | Embedder;
   signal?: AbortSignal;
@@ -47,9 +49,36 @@ export interface IndexReport {
 const SYMBOL_WEIGHT = 4;
 const PATH_WEIGHT = 2;
 
-/** Weighted terms of one chunk: code and context, plus its symbol and its file's path as boosted fields. */
+const IMPORT_WEIGHT = 0.25;
+/** Lines that only bring names in (`import`, `from x import`, `require`, `#include`, `use`, re-exports). */
+const IMPORT_LINE =
+  /^\s*(import\b|from\s+[\w.]+\s+import\b|export\s+(\*|\{[^}]*\})\s+from\b|#include\b|use\s+[\w:]+|(const|let|var)\s+[\w{}\s,]+=\s*require\()/;
+
+/**
+ * Weighted terms of one chunk: code and context, plus its symbol and its file's path as boosted fields.
+ * Import lines count a quarter: they name what the file uses, not what it does.
+ */
 export function chunkTerms(path: string, c: { context: string; text: string; symbol: string }) {
-  const terms = termCounts(tokenize(`${c.context}\n${c.text}`));
+  let body = c.text;
+  let imports = "";
+  if (/\b(import|require|include|use)\b/.test(body)) {
+    const kept: string[] = [];
+    const brought: string[] = [];
+    let open = false;
+    for (const line of body.split("\n")) {
+      // A multi-line `import { a,\n b }` continues until its closing brace or parenthesis.
+      if (open || IMPORT_LINE.test(line)) {
+        brought.push(line);
+        open = /[{(]/.test(line) ? !/[})]/.test(line) : open && !/[})]/.test(line);
+      } else kept.push(line);
+    }
+    if (brought.length) {
+      body = kept.join("\n");
+      imports = brought.join("\n");
+    }
+  }
+  const terms = termCounts(tokenize(`${c.context}\n${body}`));
+  if (imports) termCounts(tokenize(imports), terms, IMPORT_WEIGHT);
   if (c.symbol) termCounts(tokenize(c.symbol), terms, SYMBOL_WEIGHT);
   termCounts(pathTokens(path), terms, PATH_WEIGHT);
   return terms;
@@ -63,7 +92,11 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
     await options.onProgress?.(p);
   };
   await report({ phase: "walk", done: 0, total: 0, message: "walking" });
-  const walk = await walkRepository(root, { maxFileBytes: options.maxFileBytes, signal: options.signal });
+  const walk = await walkRepository(root, {
+    maxFileBytes: options.maxFileBytes,
+    largeFilesBytes: options.largeFilesBytes,
+    signal: options.signal,
+  });
   const known = index.files();
   const seen = new Set<string>();
   const skipped = [...walk.skipped];
@@ -117,7 +150,7 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
     }
     const text = buf.toString("utf8");
     const lang = detectLanguage(f.path, text.slice(0, 200).split("\n", 1)[0]);
-    const chunks = await chunkFile(f.path, lang, text);
+    const chunks = await chunkFile(f.path, lang, text, { syntax: !f.large });
     updates.push({
       path: f.path,
       hash,

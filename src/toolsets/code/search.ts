@@ -5,9 +5,15 @@
  */
 import picomatch from "picomatch";
 import type { Embedder } from "./embedders.js";
-import { GRAMMARS } from "./languages.js";
 import { analyzeQuery, type QueryAnalysis } from "./query.js";
-import type { ChunkRow, ChunkTable, CodeIndex } from "./store.js";
+import { type FileRole, fileRoles, rolesAskedFor } from "./roles.js";
+import {
+  type ChunkRow,
+  type ChunkTable,
+  type CodeIndex,
+  KIND_DECLARATION,
+  KIND_DEFINITION,
+} from "./store.js";
 import { moduleName } from "./tokenize.js";
 
 export type SearchMode = "lexical" | "semantic" | "hybrid";
@@ -58,6 +64,21 @@ export interface Tuning {
   /** File-level multipliers for issue-like (long) queries: fixes rarely live in tests, docs or config. */
   testFactor: number;
   proseFactor: number;
+  /** Benchmarks and examples: they call the implementation, they are not it. */
+  benchFactor: number;
+  /** A build copy (`dist/x.js`) of a source file that is indexed too. */
+  buildFactor: number;
+  /**
+   * For questions (not a name, not an issue): type-only declarations (interfaces, type aliases, enums) and
+   * code outside any definition (imports, top-level statements) weigh this much against definitions.
+   */
+  declarationFactor: number;
+  blockFactor: number;
+  /**
+   * Chunk granularity: chunks come grouped under their files, files in the order file granularity ranks them,
+   * at most ceil(k / groupedFiles) chunks per file (so k results span at least groupedFiles files).
+   */
+  groupedFiles: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -75,21 +96,12 @@ export const DEFAULT_TUNING: Tuning = {
   focusedSemantic: true,
   testFactor: 0.5,
   proseFactor: 0.5,
+  benchFactor: 0.5,
+  buildFactor: 0.2,
+  declarationFactor: 0.7,
+  blockFactor: 0.6,
+  groupedFiles: 5,
 };
-
-const TEST_PATH =
-  /(^|\/)(tests?|testing|__tests__|spec)\/|(^|\/)test_[^/]*$|_tests?\.[a-z]+$|\.(test|spec)\.[a-z]+$|(^|\/)conftest\.py$/i;
-/** Languages a fix usually lives in; everything else (docs, config, data) is "prose" for this purpose. */
-const CODE_LANGS = new Set([
-  ...Object.keys(GRAMMARS),
-  "shell",
-  "kotlin",
-  "swift",
-  "scala",
-  "lua",
-  "vue",
-  "sql",
-]);
 
 /** The part of a long query worth embedding: its first line (the title) and everything code-like. */
 function focusedText(query: string, q: QueryAnalysis): string {
@@ -308,6 +320,45 @@ function snippet(c: ChunkRow, maxLines = 12): string {
   return lines.length > maxLines ? `${lines.slice(0, maxLines).join("\n")}\n…` : c.text;
 }
 
+/** Roles per chunk table (recomputed when the table is reloaded after an index run). */
+const roleCache = new WeakMap<ChunkTable, Map<number, FileRole>>();
+
+function rolesOf(table: ChunkTable): Map<number, FileRole> {
+  let roles = roleCache.get(table);
+  if (!roles) {
+    roles = fileRoles(table.files);
+    roleCache.set(table, roles);
+  }
+  return roles;
+}
+
+/** The roles of the files of an index (code, test, prose, bench, build copy). */
+export function indexRoles(index: CodeIndex): Map<number, FileRole> {
+  return rolesOf(index.chunkTable());
+}
+
+/**
+ * Per-file weight from its role: tests, docs, benchmarks and build copies mention the implementation's
+ * words without being it. A short query that asks for one of those roles by name keeps it at full weight
+ * (an issue mentions tests and docs in passing, so long queries always apply the factors).
+ */
+function roleWeights(table: ChunkTable, query: string, long: boolean, t: Tuning): Map<number, number> {
+  const asked = long ? new Set<FileRole>() : rolesAskedFor(query);
+  const factor: Record<FileRole, number> = {
+    code: 1,
+    test: t.testFactor,
+    prose: t.proseFactor,
+    bench: t.benchFactor,
+    build: t.buildFactor,
+  };
+  const out = new Map<number, number>();
+  for (const [id, role] of rolesOf(table)) {
+    const f = asked.has(role) ? 1 : factor[role];
+    if (f !== 1) out.set(id, f);
+  }
+  return out;
+}
+
 export async function searchIndex(
   index: CodeIndex,
   query: string,
@@ -332,45 +383,64 @@ export async function searchIndex(
   }
   const mentioned = mentionedFiles(table, q);
 
-  if (options.granularity === "file") {
-    const lexFiles = toFiles(
-      top(lex.scores, t.candidates * 4).ids.reduce(
-        (m, id) => m.set(id, lex.scores.get(id)!),
-        new Map<number, number>(),
-      ),
-      table,
-      t.fileDecay,
-    );
-    for (const [f, w] of mentioned) {
-      if (allowed && !allowed.has(f)) continue;
-      lexFiles.set(f, (lexFiles.get(f) ?? 0) + w * t.pathBonus * lex.max);
-    }
-    const semFiles = toFiles(sem, table, t.fileDecay);
-    if (q.long && (t.testFactor !== 1 || t.proseFactor !== 1)) {
-      for (const m of [lexFiles, semFiles]) {
-        for (const [f, v] of m) {
-          const info = table.files.get(f);
-          if (!info) continue;
-          const factor =
-            (TEST_PATH.test(info.path) ? t.testFactor : 1) * (CODE_LANGS.has(info.lang) ? 1 : t.proseFactor);
-          if (factor !== 1) m.set(f, v * factor);
-        }
+  // Chunk weights: the file's role, and for a question (not a name, not an issue) what the chunk is —
+  // a definition answers "how is X done" better than a type declaration or a run of imports.
+  const roleW = roleWeights(table, query, q.long, t);
+  const question = !q.long && lex.defs.size === 0;
+  const weigh = (m: Map<number, number>) => {
+    for (const [id, v] of m) {
+      let w = roleW.get(table.fileOf[id] ?? -1) ?? 1;
+      if (question) {
+        const kind = table.kind[id];
+        if (kind === KIND_DECLARATION) w *= t.declarationFactor;
+        else if (kind !== KIND_DEFINITION) w *= t.blockFactor;
       }
+      if (w !== 1) m.set(id, v * w);
     }
-    let final: Map<number, number>;
-    if (options.mode === "lexical" || semFiles.size === 0) final = lexFiles;
-    else if (options.mode === "semantic") final = semFiles;
-    else if (t.fusion === "linear")
-      final = linear({ ids: [...lexFiles.keys()], scores: lexFiles }, semFiles, semWeight);
-    else
-      final = fuse(
-        [
-          { ranked: rankedIds(lexFiles), weight: 1 },
-          { ranked: rankedIds(semFiles), weight: semWeight },
-        ],
-        t.rrfK,
-      );
-    const files = rankedIds(final).slice(0, options.k);
+  };
+  weigh(lex.scores);
+  weigh(sem);
+
+  // File ranking (what granularity file answers, and the order chunk results are grouped in).
+  const lexFiles = toFiles(
+    top(lex.scores, t.candidates * 4).ids.reduce(
+      (m, id) => m.set(id, lex.scores.get(id)!),
+      new Map<number, number>(),
+    ),
+    table,
+    t.fileDecay,
+  );
+  for (const [f, w] of mentioned) {
+    if (allowed && !allowed.has(f)) continue;
+    const bonus = w * t.pathBonus * lex.max * (roleW.get(f) ?? 1);
+    lexFiles.set(f, (lexFiles.get(f) ?? 0) + bonus);
+  }
+  const semFiles = toFiles(sem, table, t.fileDecay);
+  let fileFinal: Map<number, number>;
+  if (options.mode === "lexical" || semFiles.size === 0) fileFinal = lexFiles;
+  else if (options.mode === "semantic") fileFinal = semFiles;
+  else if (t.fusion === "linear")
+    fileFinal = linear({ ids: [...lexFiles.keys()], scores: lexFiles }, semFiles, semWeight);
+  else
+    fileFinal = fuse(
+      [
+        { ranked: rankedIds(lexFiles), weight: 1 },
+        { ranked: rankedIds(semFiles), weight: semWeight },
+      ],
+      t.rrfK,
+    );
+  if (options.mode === "hybrid" && !q.long && lex.defs.size) {
+    // A short query that names a definition gets its file first too.
+    let maxFile = 0;
+    for (const v of fileFinal.values()) maxFile = Math.max(maxFile, v);
+    for (const [id, frac] of lex.defs) {
+      const f = table.fileOf[id] ?? -1;
+      if (fileFinal.has(f)) fileFinal.set(f, fileFinal.get(f)! + frac * maxFile);
+    }
+  }
+
+  if (options.granularity === "file") {
+    const files = rankedIds(fileFinal).slice(0, options.k);
     const bestChunk = new Map<number, number>();
     const pick = (scores: Map<number, number>) => {
       for (const id of rankedIds(scores)) {
@@ -394,12 +464,12 @@ export async function searchIndex(
           symbol: first?.symbol ?? "",
           kind: "file",
           language: info.lang,
-          score: round(final.get(f)!),
+          score: round(fileFinal.get(f)!),
           snippet: first ? snippet(first) : "",
           chunk_id: first?.id ?? 0,
         };
       }
-      return { ...hit(c, final.get(f)!), kind: "file" };
+      return { ...hit(c, fileFinal.get(f)!), kind: "file" };
     });
   }
 
@@ -407,16 +477,7 @@ export async function searchIndex(
   if (mentioned.size) {
     for (const [id, s] of lex.scores) {
       const w = mentioned.get(table.fileOf[id] ?? -1);
-      if (w) lex.scores.set(id, s + w * t.pathBonus * 0.5 * lex.max);
-    }
-  }
-  // Tests rarely answer "where is X done": unless the query asks for tests, they weigh less.
-  if (t.testFactor !== 1 && !/\btests?\b|\bspec\b/i.test(query)) {
-    for (const m of [lex.scores, sem]) {
-      for (const [id, v] of m) {
-        const info = table.files.get(table.fileOf[id] ?? -1);
-        if (info && TEST_PATH.test(info.path)) m.set(id, v * t.testFactor);
-      }
+      if (w) lex.scores.set(id, s + w * t.pathBonus * 0.5 * lex.max * (roleW.get(table.fileOf[id]!) ?? 1));
     }
   }
   let final: Map<number, number>;
@@ -437,8 +498,44 @@ export async function searchIndex(
     for (const v of final.values()) maxFinal = Math.max(maxFinal, v);
     for (const [id, frac] of lex.defs) if (final.has(id)) final.set(id, final.get(id)! + frac * maxFinal);
   }
-  const ids = rankedIds(final).slice(0, options.k);
+  const ids = groupByFile(rankedIds(final), table, rankedIds(fileFinal), options.k, t.groupedFiles);
   return index.chunks(ids).map((c) => hit(c, final.get(c.id)!));
+}
+
+/**
+ * The best chunks, grouped under their files: files in `fileOrder`, each with its best chunks (at most
+ * ceil(k / groupedFiles)), so the first distinct files of a chunk list are the file ranking's first files.
+ */
+function groupByFile(
+  ranked: number[],
+  table: ChunkTable,
+  fileOrder: number[],
+  k: number,
+  groupedFiles: number,
+): number[] {
+  const perFile = Math.max(1, Math.ceil(k / Math.max(1, groupedFiles)));
+  const byFile = new Map<number, number[]>();
+  for (const id of ranked) {
+    const f = table.fileOf[id] ?? -1;
+    const list = byFile.get(f);
+    if (!list) byFile.set(f, [id]);
+    else if (list.length < perFile) list.push(id);
+  }
+  const out: number[] = [];
+  const taken = new Set<number>();
+  for (const f of fileOrder) {
+    for (const id of byFile.get(f) ?? []) {
+      if (out.length >= k) return out;
+      out.push(id);
+      taken.add(id);
+    }
+  }
+  // Chunks of files the file ranking left out (none in practice), then the rest by score.
+  for (const id of ranked) {
+    if (out.length >= k) break;
+    if (!taken.has(id)) out.push(id);
+  }
+  return out;
 }
 
 const round = (x: number) => Math.round(x * 10000) / 10000;

@@ -115,6 +115,7 @@ export function createCodeService(
         } else embedder = choice;
         return await indexRepository(idx, {
           maxFileBytes: config.code.maxFileBytes,
+          largeFilesBytes: config.code.largeFilesBytes,
           embedder,
           signal: options.signal,
           onProgress: options.onProgress,

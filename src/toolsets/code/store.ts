@@ -66,9 +66,23 @@ export interface ChunkTable {
   maxId: number;
   fileOf: Int32Array;
   len: Float32Array;
+  /** What each chunk is, as a KIND_* code: a definition, a type-only declaration, or other code/text. */
+  kind: Uint8Array;
   count: number;
   avgLen: number;
   files: Map<number, { path: string; lang: string }>;
+}
+
+export const KIND_OTHER = 0;
+export const KIND_DEFINITION = 1;
+export const KIND_DECLARATION = 2;
+const DECLARATION_KINDS = new Set(["interface", "type", "enum"]);
+const OTHER_KINDS = new Set(["block", "section", "lines", "file", ""]);
+
+/** The KIND_* code of a chunk kind. */
+export function kindCode(kind: string): number {
+  if (DECLARATION_KINDS.has(kind)) return KIND_DECLARATION;
+  return OTHER_KINDS.has(kind) ? KIND_OTHER : KIND_DEFINITION;
 }
 
 /** Everything the indexer and the searcher need from an index store. */
@@ -105,7 +119,7 @@ export interface CodeIndex {
   close(): void;
 }
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -344,13 +358,15 @@ export function openSqliteIndex(
       const maxId = (db.prepare("SELECT coalesce(max(id), 0) AS m FROM chunks").get() as { m: number }).m;
       const fileOf = new Int32Array(maxId + 1).fill(-1);
       const len = new Float32Array(maxId + 1);
+      const kind = new Uint8Array(maxId + 1);
       let count = 0;
       let total = 0;
-      for (const r of db.prepare("SELECT id, file_id, len FROM chunks").raw().iterate() as Iterable<
-        [number, number, number]
+      for (const r of db.prepare("SELECT id, file_id, len, kind FROM chunks").raw().iterate() as Iterable<
+        [number, number, number, string]
       >) {
         fileOf[r[0]] = r[1];
         len[r[0]] = r[2];
+        kind[r[0]] = kindCode(r[3]);
         count++;
         total += r[2];
       }
@@ -361,7 +377,7 @@ export function openSqliteIndex(
         lang: string;
       }[])
         files.set(r.id, { path: r.path, lang: r.lang });
-      table = { generation, maxId, fileOf, len, count, avgLen: count ? total / count : 1, files };
+      table = { generation, maxId, fileOf, len, kind, count, avgLen: count ? total / count : 1, files };
       return table;
     },
     term(term) {

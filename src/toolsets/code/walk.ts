@@ -13,6 +13,8 @@ export interface WalkedFile {
   abs: string;
   size: number;
   mtimeMs: number;
+  /** Over maxFileBytes: indexed in line windows (within the large-file budget). */
+  large?: boolean;
 }
 
 export interface Skipped {
@@ -22,6 +24,8 @@ export interface Skipped {
 
 export interface WalkOptions {
   maxFileBytes: number;
+  /** Total bytes of files over maxFileBytes to index in windows, in path order (default 0: skip them). */
+  largeFilesBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -116,6 +120,7 @@ interface Frame {
 export async function walkRepository(root: string, options: WalkOptions): Promise<WalkResult> {
   const files: WalkedFile[] = [];
   const skipped: Skipped[] = [];
+  let largeLeft = options.largeFilesBytes ?? 0;
   const rootIg = ignore();
   await readIgnore(rootIg, join(root, ".git", "info", "exclude"));
 
@@ -178,7 +183,15 @@ export async function walkRepository(root: string, options: WalkOptions): Promis
           continue;
         }
         if (st.size > options.maxFileBytes) {
-          skipped.push({ path: rel, reason: `oversized: ${st.size} bytes > ${options.maxFileBytes}` });
+          if (st.size > largeLeft) {
+            skipped.push({
+              path: rel,
+              reason: `oversized: ${st.size} bytes > ${options.maxFileBytes}, and the large-file budget (REPOWRIGHT_CODE_LARGE_FILES_BYTES) has ${largeLeft} bytes left`,
+            });
+            continue;
+          }
+          largeLeft -= st.size;
+          files.push({ path: rel, abs: fileAbs, size: st.size, mtimeMs: st.mtimeMs, large: true });
           continue;
         }
         files.push({ path: rel, abs: fileAbs, size: st.size, mtimeMs: st.mtimeMs });
