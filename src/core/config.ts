@@ -718,6 +718,61 @@ export const SETTINGS: readonly Setting[] = [
     list.default(["flows"]),
     "Directories of flow files (comma-separated, relative to the working directory); the flows shipped with repowright come after them.",
   ),
+  // The PR analyzer (prs toolset): how a working tree's changes become a stack of pull requests.
+  S(
+    ["prs", "strategy"],
+    "REPOWRIGHT_PRS_STRATEGY",
+    z.enum(["directory", "dependency", "semantic", "hybrid"]).default("hybrid"),
+    "How suggest_pr_boundaries groups changes when not told: by `directory`, by the `dependency` (import) graph, by `semantic` similarity (a model's topics when REPOWRIGHT_PRS_MODEL is set), or `hybrid` (dependencies and directories, large directories divided by topic).",
+  ),
+  S(
+    ["prs", "maxFilesPerPr"],
+    "REPOWRIGHT_PRS_MAX_FILES",
+    int(1, 10_000).default(50),
+    "Most files in one pull request of a split (a larger import cycle stays whole, with a warning); validate_pr_groups checks it.",
+  ),
+  S(
+    ["prs", "maxLinesPerPr"],
+    "REPOWRIGHT_PRS_MAX_LINES",
+    int(1, 10_000_000).default(2000),
+    "Most changed lines (added + deleted) in one pull request, as validate_pr_groups checks it.",
+  ),
+  S(
+    ["prs", "excludePatterns"],
+    "REPOWRIGHT_PRS_EXCLUDE",
+    list.default([]),
+    "Globs of changed paths analyze_repository leaves out of a split (comma-separated), e.g. `dist/**,**/*.min.js`.",
+  ),
+  S(
+    ["prs", "requireTestsWithCode"],
+    "REPOWRIGHT_PRS_TESTS_WITH_CODE",
+    bool.default(true),
+    "Whether validate_pr_groups requires each changed test in the same pull request as the changed code it tests.",
+  ),
+  S(
+    ["prs", "testCommand"],
+    "REPOWRIGHT_PRS_TEST_COMMAND",
+    z.string().min(1).optional(),
+    'A shell command validate_pr_groups runs (in the sandbox) on each stacked branch\'s tree when asked to, e.g. `npm test`; also named under "How tested" in generated bodies.',
+  ),
+  S(
+    ["prs", "titleTemplate"],
+    "REPOWRIGHT_PRS_TITLE_TEMPLATE",
+    z.string().min(1).default("{type}({scope}): {summary}"),
+    "Pull request titles generate_pr_metadata writes; placeholders `{type}`, `{scope}`, `{summary}`, `{index}`, `{total}`.",
+  ),
+  S(
+    ["prs", "bodyTemplate"],
+    "REPOWRIGHT_PRS_BODY_TEMPLATE",
+    z.string().min(1).optional(),
+    "Pull request bodies generate_pr_metadata writes (default: Why / What / How tested sections); placeholders `{why}`, `{what}`, `{tested}`, `{files}`, `{index}`, `{total}`, `{type}`, `{scope}`, `{summary}`.",
+  ),
+  S(
+    ["prs", "model"],
+    "REPOWRIGHT_PRS_MODEL",
+    z.enum(["none", "cheap", "strong"]).default("none"),
+    "Which configured model (REPOWRIGHT_LLM_*) writes pull request metadata and names semantic topics; `none`: deterministic, from the files.",
+  ),
   S(
     ["queue", "engine"],
     "REPOWRIGHT_QUEUE",
@@ -899,6 +954,17 @@ export interface Config {
     installNetwork: boolean;
   };
   flows: { dirs: string[] };
+  prs: {
+    strategy: "directory" | "dependency" | "semantic" | "hybrid";
+    maxFilesPerPr: number;
+    maxLinesPerPr: number;
+    excludePatterns: string[];
+    requireTestsWithCode: boolean;
+    testCommand?: string;
+    titleTemplate: string;
+    bodyTemplate?: string;
+    model: "none" | "cheap" | "strong";
+  };
   queue: {
     engine: "auto" | "sqlite" | "bullmq";
     concurrency: number;

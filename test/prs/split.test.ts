@@ -98,25 +98,34 @@ describe("splitting a working tree into a stack of pull requests", () => {
       groups.findIndex((g) => (g["files"] as Obj[]).some((f) => f["path"] === path));
 
     expect(groups[0]).toMatchObject({
-      title: "deps: update package.json, package-lock.json",
+      title: "build(deps): update package.json, package-lock.json",
       kind: "dependencies",
     });
     expect(files(0)).toEqual(["package-lock.json", "package.json"]);
-    // util before auth (auth imports it) before api (api imports auth); the test travels with auth.
+    // util before auth (auth's new lines import it); the handler that imports the new tokens module comes
+    // with or after it; routes imports only unchanged code, so nothing holds it back. The test and the
+    // document about auth travel with auth.
     expect(where("src/util/ids.ts")).toBeLessThan(where("src/auth/session.ts"));
-    expect(where("src/auth/session.ts")).toBeLessThan(where("src/api/routes.ts"));
+    expect(where("src/api/handlers.ts")).toBeGreaterThanOrEqual(where("src/auth/tokens.ts"));
     expect(where("test/auth/session.test.ts")).toBe(where("src/auth/session.ts"));
+    expect(where("docs/auth.md")).toBe(where("src/auth/session.ts"));
+    const util = groups[where("src/util/ids.ts")]!;
+    // Names in natural order; new files are added, not "updated".
+    expect(util["title"]).toBe("feat(util): add clock, ids, retry");
     const auth = groups[where("src/auth/session.ts")]!;
-    expect(auth["title"]).toBe("src/auth: update session, tokens (with tests)");
-    expect(auth["depends_on"]).toEqual(expect.arrayContaining([1, where("src/util/ids.ts") + 1]));
+    expect(auth["title"]).toMatch(
+      /^feat\((api,)?auth\): add (handlers, )?tokens; update session \(with tests\)$/,
+    );
+    expect(auth["depends_on"]).toContain(where("src/util/ids.ts") + 1);
     const api = groups[where("src/api/routes.ts")]!;
     expect((api["files"] as Obj[]).find((f) => f["path"] === "src/api/legacy.ts")).toMatchObject({
       status: "deleted",
     });
-    expect(groups.at(-1)).toMatchObject({ kind: "docs" });
-    expect(files(groups.length - 1)).toEqual(["README.md", "docs/auth.md"]);
-    expect(String(auth["description"])).toMatch(
-      /^Part \d of \d+ of a stack of pull requests split from 17 changed files/,
+    expect(groups.at(-1)).toMatchObject({ kind: "docs", title: "docs: update README" });
+    expect(files(groups.length - 1)).toEqual(["README.md"]);
+    expect(String(auth["description"])).toMatch(/^## Why\n\nPart \d of \d+ of a stack of pull requests/);
+    expect(String(auth["description"])).toContain(
+      "## How tested\n\nTests in this part:\n- `test/auth/session.test.ts` (added)",
     );
 
     // Fewer pull requests on request: small groups fold into their neighbours, order still holds.
@@ -206,7 +215,7 @@ describe("splitting a working tree into a stack of pull requests", () => {
     });
     expect(code).toBe(0);
     expect(printed).toMatch(/^17 changed files in .* -> \d pull requests, in merge order:/);
-    expect(printed).toMatch(/\n1\. deps: update package\.json, package-lock\.json {2}\+\d+ -\d+/);
+    expect(printed).toMatch(/\n1\. build\(deps\): update package\.json, package-lock\.json {2}\+\d+ -\d+/);
     expect(printed).toContain("deleted  src/api/legacy.ts");
   });
 });

@@ -157,6 +157,33 @@ async function loadLanguage(lang: string): Promise<Language | undefined> {
   return l;
 }
 
+/**
+ * Parses `text` with the tree-sitter grammar of `lang` and gives the root node to `visit`; the tree and
+ * parser are freed afterwards (do not keep nodes). Undefined when `lang` has no grammar. Other toolsets
+ * (the prs toolset's import graph) read syntax through this, with the same parsers the chunker uses.
+ */
+export async function withSyntaxTree<T>(
+  lang: string,
+  text: string,
+  visit: (root: Node) => T,
+): Promise<T | undefined> {
+  const language = await loadLanguage(lang);
+  if (!language) return undefined;
+  const parser = new Parser();
+  try {
+    parser.setLanguage(language);
+    const tree = parser.parse(text);
+    if (!tree) return undefined;
+    try {
+      return visit(tree.rootNode);
+    } finally {
+      tree.delete();
+    }
+  } finally {
+    parser.delete();
+  }
+}
+
 export function hashText(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 32);
 }

@@ -8,8 +8,23 @@
 import { conflictError, isToolError, ToolError, validationError } from "../../core/errors.js";
 import type { Workspace } from "../../core/workspace.js";
 import type { ToolContext } from "../../mcp/tool.js";
-import { type ChangedFile, contentOf, type WorkingTree } from "./changes.js";
-import type { PlannedGroup } from "./group.js";
+import { type ChangedFile, contentOf } from "./changes.js";
+
+/** One pull request of the stack: its files, and the text of those only partly in it (split by hunk). */
+export interface StackGroup {
+  index: number;
+  title: string;
+  description: string;
+  files: ChangedFile[];
+  /** Path -> the file's text at this point of the stack (the base with this and earlier groups' hunks). */
+  partial?: ReadonlyMap<string, string>;
+}
+
+/** Where the changes are and the commit they are on top of. */
+export interface StackTree {
+  root: string;
+  head: string;
+}
 
 export interface StackOptions {
   owner: string;
@@ -44,8 +59,8 @@ function slug(title: string): string {
 
 export async function createStack(
   workspace: Workspace,
-  tree: WorkingTree,
-  groups: readonly PlannedGroup[],
+  tree: StackTree,
+  groups: readonly StackGroup[],
   options: StackOptions,
   ctx: ToolContext,
 ): Promise<StackedPr[]> {
@@ -69,8 +84,8 @@ export async function createStack(
 
 async function build(
   workspace: Workspace,
-  tree: WorkingTree,
-  groups: readonly PlannedGroup[],
+  tree: StackTree,
+  groups: readonly StackGroup[],
   options: StackOptions,
   ctx: ToolContext,
   made: StackedPr[],
@@ -86,25 +101,36 @@ async function build(
     });
     const branch = `${options.prefix}/${g.index}-${slug(g.title)}`;
     // Read (and refuse) the files before anything is created for this part.
-    const { files, deletions } = await payload(workspace, tree.root, g.files);
-    // Through the host, as the caller: each step is checked (roles, excluded tools), audited and metered.
-    await ctx.callTool("create_branch", { ...repoRef, branch, from_ref: parent });
-    branches.push(branch);
-    const pushed = await ctx.callTool<{ commit_sha: string }>("push_files", {
-      ...repoRef,
-      branch,
-      message: g.title,
-      files,
-      deletions,
-    });
-    const pr = await ctx.callTool<{ number: number; url: string }>("create_pull_request", {
-      ...repoRef,
-      title: g.title,
-      head: branch,
-      base: parent,
-      body: g.description,
-      draft: options.draft,
-    });
+    const { files, deletions } = await payload(workspace, tree.root, g.files, g.partial);
+    // A run that was interrupted (its process killed) and runs again adopts what it already made: the
+    // branch, its commit on the parent, its pull request; nothing is made twice.
+    const existing = await adoptable(ctx, options, branch, parent);
+    let commitSha = existing?.sha;
+    if (!existing) {
+      // Through the host, as the caller: each step is checked (roles, excluded tools), audited and metered.
+      await ctx.callTool("create_branch", { ...repoRef, branch, from_ref: parent });
+      branches.push(branch);
+    }
+    if (!existing?.pushed) {
+      const pushed = await ctx.callTool<{ commit_sha: string }>("push_files", {
+        ...repoRef,
+        branch,
+        message: g.title,
+        files,
+        deletions,
+      });
+      commitSha = pushed.commit_sha;
+    }
+    const pr =
+      existing?.pr ??
+      (await ctx.callTool<{ number: number; url: string }>("create_pull_request", {
+        ...repoRef,
+        title: g.title,
+        head: branch,
+        base: parent,
+        body: g.description,
+        draft: options.draft,
+      }));
     made.push({
       index: g.index,
       title: g.title,
@@ -112,7 +138,7 @@ async function build(
       base: parent,
       number: pr.number,
       url: pr.url,
-      commit_sha: pushed.commit_sha,
+      commit_sha: commitSha!,
     });
     parent = branch;
   }
@@ -186,6 +212,51 @@ async function rollBack(
   return err;
 }
 
+/**
+ * What an earlier, interrupted run of the same stack left of one branch: undefined when the branch does
+ * not exist; else its head, whether its commit is there (the branch is ahead of its parent by one
+ * commit), and its open pull request on the parent, if any. A branch of that name with anything else
+ * on it is a conflict: this is not the same stack.
+ */
+async function adoptable(ctx: ToolContext, options: StackOptions, branch: string, parent: string) {
+  const gh = ctx.clients.github().octokit;
+  const ref = { owner: options.owner, repo: options.repo };
+  let sha: string;
+  try {
+    sha = await branchHead(ctx, options.owner, options.repo, branch);
+  } catch (err) {
+    if (isToolError(err) && err.type === "not_found") return undefined;
+    if ((err as { status?: number }).status === 404) return undefined;
+    throw err;
+  }
+  const parentSha = await branchHead(ctx, options.owner, options.repo, parent);
+  let pushed = sha !== parentSha;
+  if (pushed) {
+    const cmp = await gh.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
+      ...ref,
+      basehead: `${parentSha}...${sha}`,
+      request: { signal: ctx.signal, noCache: true },
+    });
+    const data = cmp.data as { ahead_by: number; behind_by: number };
+    if (data.ahead_by !== 1 || data.behind_by !== 0)
+      throw conflictError(
+        `branch ${branch} exists and is not one commit on ${parent}: delete it, or choose another prefix`,
+      );
+    pushed = true;
+  }
+  const pulls = await gh.request("GET /repos/{owner}/{repo}/pulls", {
+    ...ref,
+    state: "open",
+    head: `${options.owner}:${branch}`,
+    per_page: 10,
+    request: { signal: ctx.signal, noCache: true },
+  });
+  const open = (
+    pulls.data as { number: number; html_url: string; base: { ref: string }; head: { ref: string } }[]
+  ).find((p) => p.head.ref === branch && p.base.ref === parent);
+  return { sha, pushed, pr: open ? { number: open.number, url: open.html_url } : undefined };
+}
+
 /** The head sha of a branch (a fresh read, not a cached one). */
 async function branchHead(ctx: ToolContext, owner: string, repo: string, branch: string) {
   const res = await ctx.clients.github().octokit.request("GET /repos/{owner}/{repo}/branches/{branch}", {
@@ -201,7 +272,12 @@ async function branchHead(ctx: ToolContext, owner: string, repo: string, branch:
  * push_files input for a group: contents from the working tree (base64 for binaries), deletions. A
  * symlink is pushed as a symlink (mode 120000, its target as content), never as what it points to.
  */
-async function payload(workspace: Workspace, root: string, files: readonly ChangedFile[]) {
+async function payload(
+  workspace: Workspace,
+  root: string,
+  files: readonly ChangedFile[],
+  partial?: ReadonlyMap<string, string>,
+) {
   const out: {
     path: string;
     content: string;
@@ -211,7 +287,13 @@ async function payload(workspace: Workspace, root: string, files: readonly Chang
   const deletions: string[] = [];
   for (const f of files) {
     if (f.oldPath) deletions.push(f.oldPath);
+    const text = partial?.get(f.path);
     const entry = await contentOf(workspace, root, f);
+    if (text !== undefined) {
+      const mode = entry?.kind === "file" && entry.executable ? "100755" : "100644";
+      out.push({ path: f.path, content: text, encoding: "utf-8", mode });
+      continue;
+    }
     if (entry === null) {
       deletions.push(f.path);
       continue;
