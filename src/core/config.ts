@@ -641,6 +641,12 @@ export const SETTINGS: readonly Setting[] = [
     "Stop when the change has not changed for this many turns after the first edit, or the same test failure repeats this often.",
   ),
   S(
+    ["resolver", "exploreTurns"],
+    "REPOWRIGHT_RESOLVER_EXPLORE_TURNS",
+    int(2, 500).default(20),
+    "Stop when the model has made no edit in this many turns (reading and searching without ever changing a file).",
+  ),
+  S(
     ["resolver", "maxFiles"],
     "REPOWRIGHT_RESOLVER_MAX_FILES",
     int(1, 1000).default(10),
@@ -938,6 +944,7 @@ export interface Config {
     maxTokens: number;
     maxWallS: number;
     stallTurns: number;
+    exploreTurns: number;
     maxFiles: number;
     maxLines: number;
     allowWorkflows: boolean;

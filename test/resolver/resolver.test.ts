@@ -34,7 +34,10 @@ describe("the issue resolver", () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    bed = await startResolverBed(SEED, { REPOWRIGHT_SANDBOX_TIMEOUT_S: "60" });
+    bed = await startResolverBed(SEED, {
+      REPOWRIGHT_SANDBOX_TIMEOUT_S: "60",
+      REPOWRIGHT_RESOLVER_EXPLORE_TURNS: "4",
+    });
     ({ llm, app, env } = bed);
   });
   afterAll(async () => {
@@ -215,6 +218,35 @@ describe("the issue resolver", () => {
       /^gate:/,
     );
     expect(why).toContain("no_workflow_edits");
+  }, 60_000);
+
+  it("gives the model the issues and pull requests the thread links to, as data", async () => {
+    const context = await app.call("create_issue", {
+      owner: "acme",
+      repo: "calc",
+      title: "Sign handling in add()",
+      body: "The operator in src/add.js was flipped when the file was reformatted.",
+    });
+    const linked = Number((context.data as Obj)["number"]);
+    await app.call("add_issue_comment", {
+      owner: "acme",
+      repo: "calc",
+      issue_number: issue,
+      body: `Probably the same cause as #${linked}.`,
+    });
+    const before = llm.requests.length;
+    const record = await run([finish]);
+    const gather = record.phases.find((p) => p.name === "gather");
+    expect(gather?.detail).toContain("1 linked issues/PRs");
+    const prompt = JSON.stringify(llm.requests[before]?.body);
+    expect(prompt).toContain(`linked issue acme/calc#${linked} (open): Sign handling in add()`);
+    expect(prompt).toContain("was flipped when the file was reformatted");
+  }, 60_000);
+
+  it("stops a model that reads and searches but never edits", async () => {
+    const look = calls({ name: "read_file", input: { path: "src/add.js" } });
+    const why = await noPr(await run([look, look, look, look, look, look]), /^stalled$/);
+    expect(why).toContain("no file was edited in 4 turns");
   }, 60_000);
 
   it("stops a model that repeats the same edit", async () => {

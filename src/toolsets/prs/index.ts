@@ -272,16 +272,28 @@ export const validatePrGroups = defineTool({
     "Check a proposed stack against its analysis: nothing left out, nothing twice (files and hunks), no group importing what only a later group adds, size limits, tests with the code they test; with run_tests, also build each stacked branch's tree in a temporary directory and run the test command there in the sandbox.",
   input: z.object({
     analysis: analysisSchema,
-    groups: z.array(groupSchema).min(1),
+    groups: z
+      .array(groupSchema)
+      .min(1)
+      .describe("The stack to check, in order: suggest_pr_boundaries' groups as they came, or edited."),
     rules: z
       .object({
         max_files_per_pr: maxFiles,
-        max_lines_per_pr: z.number().int().min(1).optional(),
-        tests_with_code: z.boolean().optional(),
+        max_lines_per_pr: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe("Most changed lines in one group (default REPOWRIGHT_PRS_MAX_LINES)."),
+        tests_with_code: z
+          .boolean()
+          .optional()
+          .describe("Require a test file to sit in the group of the code it tests (default from config)."),
         run_tests: z.boolean().default(false).describe("Run the test command on each stacked branch's tree."),
         test_command: z.string().min(1).max(2000).optional().describe("Default REPOWRIGHT_PRS_TEST_COMMAND."),
       })
-      .default({}),
+      .default({})
+      .describe("The rules to check; each left out comes from the prs configuration."),
   }),
   annotations: LOCAL_WRITE,
   timeoutMs: 60 * 60_000,
@@ -323,7 +335,9 @@ export const generatePrMetadata = defineTool({
     "A conventional-commit title, a body (why / what / how tested) and labels for one group of a split, from templates (REPOWRIGHT_PRS_TITLE_TEMPLATE, REPOWRIGHT_PRS_BODY_TEMPLATE, or the call's). Deterministic from the files, or written by the model REPOWRIGHT_PRS_MODEL names when one is configured.",
   input: z.object({
     analysis: analysisSchema,
-    group: groupSchema,
+    group: groupSchema.describe(
+      "One group of the stack (from suggest_pr_boundaries), with its files and hunks.",
+    ),
     total: z
       .number()
       .int()
@@ -332,10 +346,21 @@ export const generatePrMetadata = defineTool({
       .describe("How many groups the stack has (default: this group's index)."),
     template: z
       .object({
-        title: z.string().min(1).max(500).optional(),
-        body: z.string().min(1).max(20_000).optional(),
+        title: z
+          .string()
+          .min(1)
+          .max(500)
+          .optional()
+          .describe("Title template (default REPOWRIGHT_PRS_TITLE_TEMPLATE)."),
+        body: z
+          .string()
+          .min(1)
+          .max(20_000)
+          .optional()
+          .describe("Body template (default REPOWRIGHT_PRS_BODY_TEMPLATE)."),
       })
-      .optional(),
+      .optional()
+      .describe("Templates for this call, over the configured ones."),
   }),
   annotations: READ_ONLY,
   async handler(input, ctx) {
