@@ -7,7 +7,6 @@
  *
  * Its fetch is injectable (default: undici's), so tests reach only their loopback emulator.
  */
-import { fetch as undiciFetch } from "undici";
 import { type Config, missingSettings } from "../core/config.js";
 import { type ErrorType, httpError, retryAfterSeconds, ToolError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
@@ -79,7 +78,13 @@ export function createFrappeClient(options: CreateFrappeClientOptions): FrappeCl
   const { url, apiKey, apiSecret } = options.config.frappe;
   const site = url!.replace(/\/+$/, "");
   const authorization = `token ${apiKey}:${apiSecret}`;
-  const fetchFn = options.fetch ?? (undiciFetch as unknown as typeof fetch);
+  // undici's fetch, loaded with the first request (not when the tools are listed).
+  const fetchFn =
+    options.fetch ??
+    (((input, init) =>
+      import("undici").then(({ fetch: undiciFetch }) =>
+        (undiciFetch as unknown as typeof fetch)(input, init),
+      )) as typeof fetch);
   const breaker: Breaker = createBreaker(`Frappe (${site})`, {
     failures: options.config.server.breakerFailures,
     cooldownMs: options.config.server.breakerCooldownS * 1000,

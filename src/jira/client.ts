@@ -15,7 +15,8 @@
  * The network edge is injected: every request goes through `fetch` (default: the global one), so a test
  * hands in one that reaches only loopback and no Jira call can leave the machine.
  */
-import { AgileClient, type Config as JiraJsConfig, Version2Client, Version3Client } from "jira.js";
+import { createRequire } from "node:module";
+import type { Config as JiraJsConfig, Version3Client } from "jira.js";
 import { type Config, missingSettings } from "../core/config.js";
 import { httpError, retryAfterSeconds, ToolError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
@@ -69,6 +70,8 @@ function urlFetch(inner: typeof fetch): typeof fetch {
 }
 
 export function createJiraClient(options: CreateJiraClientOptions): JiraDeps {
+  // jira.js is required when the client is built (the first Jira call), not when the tools are listed.
+  const jiraJs = createRequire(import.meta.url)("jira.js") as typeof import("jira.js");
   const { url, email, apiToken, personalToken } = options.config.jira;
   const site = url!.replace(/\/+$/, "");
   const deployment = jiraDeployment(options.config.jira);
@@ -86,8 +89,8 @@ export function createJiraClient(options: CreateJiraClientOptions): JiraDeps {
   return {
     site,
     deployment,
-    platform: deployment === "cloud" ? new Version3Client(config) : new Version2Client(config),
-    agile: new AgileClient(config),
+    platform: deployment === "cloud" ? new jiraJs.Version3Client(config) : new jiraJs.Version2Client(config),
+    agile: new jiraJs.AgileClient(config),
     breaker: createBreaker(`Jira (${site})`, {
       failures: options.config.server.breakerFailures,
       cooldownMs: options.config.server.breakerCooldownS * 1000,

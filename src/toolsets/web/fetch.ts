@@ -9,7 +9,6 @@
  * one disallows everything; the file is cached like a page).
  */
 import { createHash } from "node:crypto";
-import { NodeHtmlMarkdown } from "node-html-markdown";
 import { z } from "zod";
 import { ToolError, validationError } from "../../core/errors.js";
 import { REMOTE_READ, type ToolContext } from "../../mcp/tool.js";
@@ -141,6 +140,8 @@ async function toText(url: URL, type: string, buf: Buffer, cut: boolean, fmt: st
   let title: string | undefined;
   if (type.includes("html") && fmt === "markdown") {
     title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim() || undefined;
+    // Loaded with the first HTML page, not when the tools are listed.
+    const { NodeHtmlMarkdown } = await import("node-html-markdown");
     text = NodeHtmlMarkdown.translate(
       text.replace(/<(script|style|noscript|template|svg)\b[\s\S]*?<\/\1>/gi, ""),
     );
