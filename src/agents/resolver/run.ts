@@ -34,6 +34,7 @@ import type { Host } from "../../mcp/host.js";
 import type { Caller } from "../../mcp/tool.js";
 import type { SandboxOptions } from "../../sandbox/index.js";
 import type { Store } from "../../store/types.js";
+import { phaseRecorder } from "../phases.js";
 import { type Change, checkChange, collectChange, evidenceGates, type GateResult } from "./gates.js";
 import { resolverMetrics } from "./metrics.js";
 import { bodyParts, fillTemplate, prBody, prTitle, STATUS_MARKER, statusBody, titleStyle } from "./report.js";
@@ -180,21 +181,11 @@ export async function resolveIssue(
     (await github.octokit.request(route, { ...params, request: { signal } })).data as unknown as Obj;
   const statusComment = createStatusComment(deps, owner, repo, issue, request_, call);
   let workDir: string | undefined;
-  let phase: Phase | undefined;
-  const begin = async (name: Phase["name"]) => {
-    end(true);
-    phase = { name, startedAt: new Date().toISOString() };
-    record.phases.push(phase);
-    options.onPhase?.(phase);
-    await save();
-  };
-  const end = (ok: boolean, detail?: string) => {
-    if (!phase || phase.durationMs !== undefined) return;
-    phase.durationMs = Date.now() - Date.parse(phase.startedAt);
-    phase.ok = ok;
-    if (detail) phase.detail = detail;
-    metrics.phaseSeconds.labels(phase.name).observe(phase.durationMs / 1000);
-  };
+  const { begin, end } = phaseRecorder(record.phases, {
+    save,
+    onPhase: options.onPhase,
+    seconds: metrics.phaseSeconds,
+  });
 
   metrics.active.inc();
   metrics.processed.inc();

@@ -21,6 +21,7 @@
 import { randomUUID } from "node:crypto";
 import { appendFile, lstat, mkdir, mkdtemp, readFile, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { phaseRecorder } from "../../agents/phases.js";
 import { collectChange } from "../../agents/resolver/gates.js";
 import { cloneRepository } from "../../agents/resolver/run.js";
 import type { Config } from "../../core/config.js";
@@ -158,21 +159,11 @@ export async function repairRun(
   };
   const get = async (route: string, params: Obj) =>
     (await deps.github.octokit.request(route, { ...params, request: { signal } })).data as unknown as Obj;
-  let phase: Phase | undefined;
-  const begin = async (name: PhaseName) => {
-    end(true);
-    phase = { name, startedAt: new Date().toISOString() };
-    record.phases.push(phase);
-    options.onPhase?.(phase);
-    await save();
-  };
-  const end = (ok: boolean, detail?: string) => {
-    if (!phase || phase.durationMs !== undefined) return;
-    phase.durationMs = Date.now() - Date.parse(phase.startedAt);
-    phase.ok = ok;
-    if (detail) phase.detail = detail;
-    metrics.phaseSeconds.labels(phase.name).observe(phase.durationMs / 1000);
-  };
+  const { begin, end } = phaseRecorder(record.phases, {
+    save,
+    onPhase: options.onPhase,
+    seconds: metrics.phaseSeconds,
+  });
 
   metrics.active.inc();
   let workDir: string | undefined;
