@@ -25,6 +25,7 @@ import type { Config } from "../../core/config.js";
 import { isToolError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
 import { createWorkspace, isLoopbackHost } from "../../core/workspace.js";
+import { pushPayload } from "../../git/payload.js";
 import { type GitRepository, openRepository, runHardenedGit } from "../../git/repo.js";
 import type { GithubDeps } from "../../github/client.js";
 import { RunAccount } from "../../llm/budget.js";
@@ -642,26 +643,7 @@ async function openPullRequest(a: OpenArgs): Promise<Outcome> {
     if (!(isToolError(err) && err.type === "not_found") && (err as { status?: number }).status !== 404)
       throw err;
   }
-  const files: Obj[] = [];
-  const deletions: string[] = [];
-  for (const f of a.change.files) {
-    if (f.status === "D") {
-      deletions.push(f.path);
-      continue;
-    }
-    const full = join(a.root, f.path);
-    const st = await lstat(full);
-    files.push(
-      st.isSymbolicLink()
-        ? { path: f.path, content: await readlink(full), mode: "120000" }
-        : {
-            path: f.path,
-            content: (await readFile(full)).toString("base64"),
-            encoding: "base64",
-            mode: st.mode & 0o111 ? "100755" : "100644",
-          },
-    );
-  }
+  const { files, deletions } = await pushPayload(a.root, a.change.files);
   let expected: string | undefined;
   if (existing) {
     const headSha = String((existing["commit"] as Obj)["sha"]);

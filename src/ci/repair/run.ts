@@ -29,6 +29,7 @@ import { isToolError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
 import { sleep } from "../../core/resilience.js";
 import { createWorkspace } from "../../core/workspace.js";
+import { pushPayload } from "../../git/payload.js";
 import { openRepository } from "../../git/repo.js";
 import type { GithubDeps } from "../../github/client.js";
 import type { Host } from "../../mcp/host.js";
@@ -406,7 +407,7 @@ export async function repairRun(
         // 5. Push.
         await begin("push");
         const message = `CI doctor: ${ordered.map((f) => f.description).join("; ")}\n\nFor run ${current.id} (attempt ${current.attempt}) of ${workflow.name} on ${branch}.\n\n${FIX_TRAILER} ${record.id}`;
-        const payload = await filesPayload(root, files);
+        const payload = await pushPayload(root, files);
         let expected: string | undefined = head;
         if (!toPrBranch && !pushedOnce) {
           expected = await prepareFixBranch(call, get, owner, repo, target, head);
@@ -668,30 +669,6 @@ async function applyFixes(
     if (fix.edit) for (const f of await fix.edit(root)) edited.add(f);
   }
   return { edited };
-}
-
-async function filesPayload(root: string, files: { path: string; status: string }[]) {
-  const out: Obj[] = [];
-  const deletions: string[] = [];
-  for (const f of files) {
-    if (f.status === "D") {
-      deletions.push(f.path);
-      continue;
-    }
-    const full = join(root, f.path);
-    const st = await lstat(full);
-    out.push(
-      st.isSymbolicLink()
-        ? { path: f.path, content: await readlink(full), mode: "120000" }
-        : {
-            path: f.path,
-            content: (await readFile(full)).toString("base64"),
-            encoding: "base64",
-            mode: st.mode & 0o111 ? "100755" : "100644",
-          },
-    );
-  }
-  return { files: out, deletions };
 }
 
 /**
