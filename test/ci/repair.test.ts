@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { repairDeps, repairRun } from "../../src/ci/repair/run.js";
 import type { RepairRecord } from "../../src/ci/repair/types.js";
@@ -45,7 +45,12 @@ function deps(b: GithubTestBed) {
     summary,
     deps: repairDeps(b.app.host, {
       // The runner's toolchain on PATH (Biome), and npm kept offline: nothing leaves the machine.
-      sandbox: { hostEnv: { PATH: `${BIN}:${process.env["PATH"]}` }, env: { npm_config_offline: "true" } },
+      // Under bubblewrap the runner's toolchain must also be readable: BIN's links point into node_modules.
+      sandbox: {
+        readable: [dirname(BIN)],
+        hostEnv: { PATH: `${BIN}:${process.env["PATH"]}` },
+        env: { npm_config_offline: "true" },
+      },
       stepSummary: summary,
       pollMs: 200,
     }),
