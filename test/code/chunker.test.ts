@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { chunkFile } from "../../src/toolsets/code/chunker.js";
-import { detectLanguage } from "../../src/toolsets/code/languages.js";
+import { chunkFile } from "../../src/code/chunker.js";
+import { detectLanguage } from "../../src/code/languages.js";
+import { pathTokens, splitIdentifier, tokenize } from "../../src/code/tokenize.js";
 import { analyzeQuery } from "../../src/toolsets/code/query.js";
-import { pathTokens, splitIdentifier, tokenize } from "../../src/toolsets/code/tokenize.js";
 
 const SAMPLES: [string, string, string, string[]][] = [
   [

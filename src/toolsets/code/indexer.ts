@@ -5,11 +5,11 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { chunkFile } from "./chunker.js";
+import { chunkFile } from "../../code/chunker.js";
+import { detectLanguage } from "../../code/languages.js";
+import { pathTokens, termCounts, tokenize } from "../../code/tokenize.js";
 import { type Embedder, embeddingText, lsiFor } from "./embedders.js";
-import { detectLanguage } from "./languages.js";
 import type { CodeIndex, FileUpdate } from "./store.js";
-import { pathTokens, termCounts, tokenize } from "./tokenize.js";
 import { skipByContent, walkRepository } from "./walk.js";
 
 export interface IndexProgress {

@@ -5,7 +5,7 @@
  * of the small projected matrix) keeps the top `dim` directions. Terms that co-occur across the repository
  * (`session`, `expiry`, `ttl`, `token`) end up close, so a query finds code that shares no word with it.
  */
-import { tokenize } from "./tokenize.js";
+import { tokenize } from "../../code/tokenize.js";
 
 export interface LsiModel {
   vocab: string[];

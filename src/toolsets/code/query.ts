@@ -3,7 +3,7 @@
  * file paths, dotted module names, code identifiers and stack frames it mentions, which the searcher
  * matches against the index directly.
  */
-import { splitIdentifier, stem, tokenize } from "./tokenize.js";
+import { splitIdentifier, stem, tokenize } from "../../code/tokenize.js";
 
 export interface QueryAnalysis {
   terms: Map<string, number>;

@@ -4,7 +4,7 @@
  * (`dist/esm/issues.js` next to `src/issues.ts`). A question about how something works is answered by the
  * implementation; the others mention the same words, so they weigh less unless the query asks for them.
  */
-import { GRAMMARS } from "./languages.js";
+import { GRAMMARS } from "../../code/languages.js";
 
 export type FileRole = "code" | "test" | "prose" | "bench" | "build";
 

@@ -4,6 +4,7 @@
  * vectors, reciprocal-rank fusion of the two, and file-level aggregation.
  */
 import picomatch from "picomatch";
+import { moduleName } from "../../code/tokenize.js";
 import type { Embedder } from "./embedders.js";
 import { analyzeQuery, type QueryAnalysis } from "./query.js";
 import { type FileRole, fileRoles, rolesAskedFor } from "./roles.js";
@@ -14,7 +15,6 @@ import {
   KIND_DECLARATION,
   KIND_DEFINITION,
 } from "./store.js";
-import { moduleName } from "./tokenize.js";
 
 export type SearchMode = "lexical" | "semantic" | "hybrid";
 export type Granularity = "chunk" | "file";

@@ -6,10 +6,10 @@
  * Read with the git CLI, so .gitignore is git's own; file contents through the workspace boundary.
  */
 import picomatch from "picomatch";
+import { detectLanguage } from "../../code/languages.js";
 import { validationError } from "../../core/errors.js";
 import type { Workspace } from "../../core/workspace.js";
 import { type GitRepository, openRepository } from "../../git/repo.js";
-import { detectLanguage } from "../code/languages.js";
 import { type FileKind, kindOf } from "./group.js";
 import { goModulePath, IMPORT_LANGUAGES, ImportResolver, readImports } from "./imports.js";
 

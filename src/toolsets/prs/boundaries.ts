@@ -22,7 +22,7 @@
  *    top-level directory merge while they fit; beyond max_groups, the smallest neighbours merge.
  */
 import { posix } from "node:path";
-import { pathTokens, tokenize } from "../code/tokenize.js";
+import { pathTokens, tokenize } from "../../code/tokenize.js";
 import type { Analysis, AnalyzedFile } from "./analyze.js";
 import { naturalCompare } from "./analyze.js";
 import { commonDir, type FileKind, foldDirectories, stem } from "./group.js";

@@ -7,7 +7,7 @@
  */
 import { basename, posix } from "node:path";
 import type { Node } from "web-tree-sitter";
-import { withSyntaxTree } from "../code/chunker.js";
+import { withSyntaxTree } from "../../code/chunker.js";
 
 export const IMPORT_LANGUAGES = new Set(["typescript", "tsx", "javascript", "python", "go", "rust", "java"]);
 
