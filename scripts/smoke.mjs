@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Smoke test of the BUILT command line (dist/), as the README tells users to run it: the version, the
- * tool list, and an MCP session over stdio that lists the tools and sets and reads a cache key. .ci/run
+ * tool list (checked against the built toolsets), and an MCP session over stdio that lists the tools and sets and reads a cache key. .ci/run
  * runs it after the test suite; it exits non-zero with a one-line reason when anything is off.
  */
 import { execFileSync } from "node:child_process";
@@ -30,6 +30,11 @@ try {
   );
   const names = (Array.isArray(listed) ? listed : (listed.tools ?? [])).map((t) => t.name);
   if (!names.includes("cache_set")) fail("`tools --json` does not list cache_set");
+  // The listing comes from dist/tool-manifest.json: it must be what the built toolsets define.
+  const { allToolsets } = await import("../dist/toolsets/index.js");
+  const defined = allToolsets().flatMap((ts) => ts.tools.map((t) => t.name));
+  if (JSON.stringify(defined) !== JSON.stringify(names))
+    fail("`tools --json` (the build's tool manifest) differs from the built toolsets; run npm run build");
 
   const client = new Client({ name: "smoke", version: "0" });
   await client.connect(

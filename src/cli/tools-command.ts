@@ -6,12 +6,18 @@ import type { Command } from "commander";
 import { loadConfig } from "../core/config.js";
 import { AppError, ERROR_CONTRACT } from "../core/errors.js";
 import { buildInventory } from "../mcp/inventory.js";
-import { RawResult } from "../mcp/tool.js";
-import { allToolsets } from "../toolsets/index.js";
 import { lineWriter, toolsetsOption } from "./common.js";
-import { loadPlugins } from "./plugins.js";
 import type { CliIo } from "./program.js";
+import { type ListedToolset, readToolManifest, toolManifest } from "./tool-manifest.js";
 import { formatToolList } from "./tools-list.js";
+
+/** Every toolset's listing: the built manifest when there is one, else from the toolsets themselves. */
+async function listedToolsets(): Promise<ListedToolset[]> {
+  const built = readToolManifest();
+  if (built) return built.toolsets;
+  const { allToolsets } = await import("../toolsets/index.js");
+  return toolManifest(allToolsets()).toolsets;
+}
 
 export function registerToolCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const out = lineWriter(io);
@@ -21,17 +27,13 @@ export function registerToolCommands(program: Command, io: CliIo, setExit: (code
     .addOption(toolsetsOption())
     .option("--read-only", "only read-only tools")
     .option("--json", "print JSON")
-    .action((opts: { toolsets?: string[]; readOnly?: boolean; json?: boolean }) => {
+    .action(async (opts: { toolsets?: string[]; readOnly?: boolean; json?: boolean }) => {
       const config = loadConfig({ env: io.env });
-      // Listing does not need credentials: unavailable toolsets are listed too.
-      const inventory = buildInventory(
-        allToolsets().map((t) => ({ ...t, unavailable: undefined })),
-        config,
-        {
-          toolsets: opts.toolsets ?? config.server.toolsets,
-          readOnly: opts.readOnly ?? config.server.readOnly,
-        },
-      );
+      // Listing does not need credentials: unavailable toolsets are listed too (a listing has no check).
+      const inventory = buildInventory(await listedToolsets(), config, {
+        toolsets: opts.toolsets ?? config.server.toolsets,
+        readOnly: opts.readOnly ?? config.server.readOnly,
+      });
       out(formatToolList(inventory.toolsets, opts.json ?? false));
     });
 
@@ -52,6 +54,11 @@ export function registerToolCommands(program: Command, io: CliIo, setExit: (code
           `arguments must be a JSON object, e.g. '{"key":"a"}'; got ${json.slice(0, 80)}`,
         );
       }
+      const [{ loadPlugins }, { allToolsets }, { RawResult }] = await Promise.all([
+        import("./plugins.js"),
+        import("../toolsets/index.js"),
+        import("../mcp/tool.js"),
+      ]);
       const plugins = await loadPlugins(opts.plugin ?? []);
       // The app (store, queue, clients) only for `call`: `tools` lists without building any of it.
       const { createApp } = await import("../app.js");

@@ -1,7 +1,7 @@
-import type { Toolset } from "../mcp/tool.js";
+import type { ListedToolset } from "./tool-manifest.js";
 
 /** `repowright tools` output: a compact table per toolset, or JSON for scripts. */
-export function formatToolList(toolsets: readonly Toolset[], json: boolean): string {
+export function formatToolList(toolsets: readonly ListedToolset[], json: boolean): string {
   if (json) {
     return JSON.stringify(
       toolsets.flatMap((ts) =>

@@ -14,17 +14,24 @@ export interface InventoryOptions {
   excludeTools?: readonly string[];
 }
 
-export interface Inventory {
-  toolsets: Toolset[];
+/** What selection needs of a toolset: a full Toolset, or its listing (the CLI's tool manifest). */
+export interface Listable {
+  name: string;
+  unavailable?: Toolset["unavailable"];
+  tools: readonly { name: string; annotations: { readOnlyHint?: boolean } }[];
+}
+
+export interface Inventory<T extends Listable = Toolset> {
+  toolsets: T[];
   /** Toolsets left out because they cannot run here, with the reason. */
   skipped: { name: string; reason: string }[];
 }
 
-export function buildInventory(
-  all: readonly Toolset[],
+export function buildInventory<T extends Listable = Toolset>(
+  all: readonly T[],
   config: Readonly<Config>,
   options: InventoryOptions,
-): Inventory {
+): Inventory<T> {
   const byName = new Map(all.map((t) => [t.name, t]));
   const wantAll = options.toolsets.length === 0 || options.toolsets.includes("all");
   const unknown = options.toolsets.filter((n) => n !== "all" && !byName.has(n));
@@ -35,9 +42,9 @@ export function buildInventory(
     );
   }
   const chosen = wantAll ? [...all] : options.toolsets.map((n) => byName.get(n)!);
-  const skipped: Inventory["skipped"] = [];
+  const skipped: Inventory<T>["skipped"] = [];
   const exclude = new Set(options.excludeTools ?? []);
-  const toolsets: Toolset[] = [];
+  const toolsets: T[] = [];
   for (const ts of chosen) {
     const reason = ts.unavailable?.(config);
     if (reason) {

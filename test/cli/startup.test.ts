@@ -2,9 +2,15 @@
  * The command line loads only the module of the command being run (start-up time is in bench/cli.ts);
  * these check that the lazy table still reaches every command and that the version is the package's.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { modulesFor } from "../../src/cli/program.js";
+import { readToolManifest, toolManifest } from "../../src/cli/tool-manifest.js";
+import { formatToolList } from "../../src/cli/tools-list.js";
+import { allToolsets } from "../../src/toolsets/index.js";
 import { runCliCaptured } from "../helpers/cli.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -54,5 +60,27 @@ describe("CLI start-up", () => {
     const unknown = await runCliCaptured(["no-such-command"], {});
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/unknown command 'no-such-command'/);
+  });
+
+  it("lists tools from a manifest of this version, and ignores a stale or broken one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rw-manifest-"));
+    try {
+      const manifest = toolManifest(allToolsets());
+      const file = join(dir, "tool-manifest.json");
+      writeFileSync(file, JSON.stringify(manifest));
+      const read = readToolManifest(pathToFileURL(file));
+      expect(formatToolList(read!.toolsets, false)).toBe(formatToolList(allToolsets(), false));
+      writeFileSync(file, JSON.stringify({ ...manifest, version: "0.0.0-old" }));
+      expect(readToolManifest(pathToFileURL(file))).toBeUndefined();
+      writeFileSync(file, "{ not json");
+      expect(readToolManifest(pathToFileURL(file))).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // From the sources there is no manifest: the toolsets themselves are listed, filtered as asked.
+    const r = await runCliCaptured(["tools", "--toolsets", "memory", "--read-only", "--json"], {});
+    const listed = JSON.parse(r.out) as { toolset: string; annotations: { readOnlyHint?: boolean } }[];
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.every((t) => t.toolset === "memory" && t.annotations.readOnlyHint)).toBe(true);
   });
 });
