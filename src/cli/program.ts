@@ -21,16 +21,12 @@ export type RegisterCommands = (program: Command, io: CliIo, setExit: (code: num
 
 type Loader = () => Promise<RegisterCommands>;
 
-// The modules in help's order, each with the top-level words it registers. A module may add subcommands
-// to a word another one registers too (`emulate github`, `emulate jira`, ...).
+// The modules in help's order, each with the top-level words it registers.
 const MODULES: { words: string[]; load: Loader }[] = [
   { words: ["serve"], load: async () => (await import("./serve-command.js")).registerServeCommand },
   { words: ["tools", "call"], load: async () => (await import("./tools-command.js")).registerToolCommands },
   { words: ["index", "search"], load: async () => (await import("./code-commands.js")).registerCodeCommands },
-  { words: ["emulate"], load: async () => (await import("./github-commands.js")).registerGithubCommands },
-  { words: ["emulate"], load: async () => (await import("./jira-commands.js")).registerJiraCommands },
-  { words: ["emulate"], load: async () => (await import("./frappe-commands.js")).registerFrappeCommands },
-  { words: ["emulate"], load: async () => (await import("./llm-commands.js")).registerLlmCommands },
+  { words: ["emulate"], load: async () => (await import("./emulate-commands.js")).registerEmulateCommands },
   { words: ["ci"], load: async () => (await import("./ci-commands.js")).registerCiCommands },
   { words: ["audit"], load: async () => (await import("./audit-command.js")).registerAuditCommand },
   { words: ["worker"], load: async () => (await import("./worker-command.js")).registerWorkerCommand },
