@@ -102,11 +102,13 @@ export function createJiraClient(options: CreateJiraClientOptions): JiraDeps {
 export function missingJiraCredentials(jira: Config["jira"]): string | undefined {
   if (jiraDeployment(jira) === "datacenter")
     return missingSettings("Jira", { JIRA_URL: jira.url, JIRA_PERSONAL_TOKEN: jira.personalToken });
-  return missingSettings("Jira", {
+  const missing = missingSettings("Jira", {
     JIRA_URL: jira.url,
     JIRA_EMAIL: jira.email,
     JIRA_API_TOKEN: jira.apiToken,
   });
+  // Data Center / Server sites authenticate with a personal access token instead of an email and API token.
+  return missing && `${missing} (Jira Cloud), or JIRA_URL and JIRA_PERSONAL_TOKEN (Data Center / Server)`;
 }
 
 /** A Jira failure in the error shape of docs/architecture.md, with Jira's own messages (per field, too). */

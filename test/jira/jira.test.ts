@@ -195,7 +195,11 @@ describe("jira toolset against the Jira emulator", () => {
       readOnly: false,
     });
     expect(inv.skipped).toEqual([
-      { name: "jira", reason: "no Jira credentials: set JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN" },
+      {
+        name: "jira",
+        reason:
+          "no Jira credentials: set JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN (Jira Cloud), or JIRA_URL and JIRA_PERSONAL_TOKEN (Data Center / Server)",
+      },
     ]);
   });
 });
