@@ -49,7 +49,7 @@ import {
   repoUrls,
 } from "./payloads.js";
 import { collaboratorRole } from "./routes-collaborators.js";
-import { now, REPO_ROLES, type RepoRec, type RepoRole } from "./state.js";
+import { newRepoRec, now, REPO_ROLES, type RepoRec, type RepoRole } from "./state.js";
 
 const SHA_RE = /^[0-9a-f]{40}$/;
 
@@ -131,27 +131,18 @@ async function createFork(env: EmuEnv, req: EmuRequest) {
     if (existing.fork_of !== parentName) throw invalid("Repository", "name", "already_exists");
   } else {
     const t = now();
-    const rec: RepoRec = {
-      ...h.rec,
+    const rec = newRepoRec({
       id: env.state.nextId(),
       owner,
       name,
-      created_at: t,
-      updated_at: t,
-      next_number: 1,
-      issues: [],
-      comments: [],
-      labels: [],
-      pulls: [],
-      reviews: [],
-      review_comments: [],
-      workflows: [],
-      runs: [],
-      jobs: [],
-      statuses: [],
-      collaborators: [],
+      description: h.rec.description,
+      private: h.rec.private,
+      default_branch: h.rec.default_branch,
+      topics: [...h.rec.topics],
+      language: h.rec.language,
+      created_at: now(),
       fork_of: parentName,
-    };
+    });
     env.state.user(owner);
     const gitDir = env.state.gitDir(owner, name);
     await initBare(gitDir, rec.default_branch);

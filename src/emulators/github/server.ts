@@ -21,7 +21,15 @@ import { registerGitRoutes } from "./routes-git.js";
 import { registerIssueRoutes } from "./routes-issues.js";
 import { registerPullRoutes } from "./routes-pulls.js";
 import { parseSmartHttp, type SmartHttpRequest, sendGitText, serveUploadPack } from "./smart-http.js";
-import { EmulatorState, newIssueRec, now, type RepoRec, type RepoRole, type RunRec } from "./state.js";
+import {
+  EmulatorState,
+  newIssueRec,
+  newRepoRec,
+  now,
+  type RepoRec,
+  type RepoRole,
+  type RunRec,
+} from "./state.js";
 
 export interface FaultRule {
   /** HTTP method to match; any when omitted. */
@@ -321,7 +329,7 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
     const gitDir = state.gitDir(r.owner, r.name);
     const t = now();
     if (!rec) {
-      rec = {
+      rec = newRepoRec({
         id: state.nextId(),
         owner: r.owner,
         name: r.name,
@@ -331,18 +339,7 @@ export async function createGithubEmulator(options: EmulatorOptions = {}): Promi
         topics: r.topics ?? [],
         language: r.language ?? null,
         created_at: t,
-        updated_at: t,
-        next_number: 1,
-        issues: [],
-        comments: [],
-        labels: [],
-        pulls: [],
-        reviews: [],
-        review_comments: [],
-        workflows: [],
-        runs: [],
-        jobs: [],
-      } satisfies RepoRec;
+      });
       state.data.repos.push(rec);
       await initBare(gitDir, rec.default_branch);
     }

@@ -190,6 +190,31 @@ export interface RepoRec {
   fork_of?: string;
 }
 
+/** A new repository's record: its identity and description as given, every list empty. */
+export function newRepoRec(
+  fields: Pick<
+    RepoRec,
+    "id" | "owner" | "name" | "description" | "private" | "default_branch" | "topics" | "language"
+  > & { created_at: string; fork_of?: string },
+): RepoRec {
+  return {
+    ...fields,
+    updated_at: fields.created_at,
+    next_number: 1,
+    issues: [],
+    comments: [],
+    labels: [],
+    pulls: [],
+    reviews: [],
+    review_comments: [],
+    workflows: [],
+    runs: [],
+    jobs: [],
+    statuses: [],
+    collaborators: [],
+  };
+}
+
 /** GitHub's repository roles, lowest to highest. */
 export const REPO_ROLES = ["read", "triage", "write", "maintain", "admin"] as const;
 export type RepoRole = (typeof REPO_ROLES)[number];
