@@ -403,7 +403,14 @@ export function openSqliteIndex(
       return out;
     },
     async applyFiles(updates, deletes, touches) {
-      applyFiles(updates, deletes, touches);
+      try {
+        applyFiles(updates, deletes, touches);
+      } catch (err) {
+        // The transaction rolled back: postings not yet written and term ids it gave are not the index's.
+        pending.length = 0;
+        termIds.clear();
+        throw err;
+      }
     },
     async setSkipped(skipped) {
       setSkipped(skipped);
