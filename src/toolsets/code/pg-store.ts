@@ -592,8 +592,11 @@ export async function openPostgresIndex(
     },
     async chunks(ids) {
       if (ids.length === 0) return [];
+      // The chunks by primary key first, then their files: with fresh (unanalyzed) tables the planner would
+      // otherwise walk every file of the index.
       const rows = await chunkRows(
-        `SELECT ${CHUNK_COLS} FROM ${FROM_CHUNKS} WHERE c.ix = $1 AND c.id = ANY($2::int[])`,
+        `WITH c AS MATERIALIZED (SELECT * FROM ${s}.chunks WHERE ix = $1 AND id = ANY($2::int[]))
+         SELECT ${CHUNK_COLS} FROM c JOIN ${s}.files f ON f.ix = c.ix AND f.id = c.file_id`,
         [ix, [...ids]],
       );
       const byId = new Map(rows.map((r) => [r.id, r]));
