@@ -1,11 +1,13 @@
 /**
  * The PostgreSQL code index through the public tools: index_repository then search_codebase on one app
  * with REPOWRIGHT_CODE_INDEX=postgres, and two apps ("replicas", each with its own data dir) sharing the
- * index: one indexes, the other searches without ever indexing and sees the first one's updates.
+ * index: one indexes, the other searches without ever indexing and sees the first one's updates; and the
+ * CLI (`repowright index` / `search`) on the same index.
  */
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
+import { runCliCaptured } from "../helpers/cli.js";
 import { makeFixtureRepo, write } from "./fixture.js";
 import { dropSchema, PG_SKIP_MESSAGE, pgReachable, uniqueSchema } from "./pg.js";
 
@@ -95,5 +97,21 @@ describe.skipIf(!pgUp)("code index on PostgreSQL through the tools", () => {
     // The reader's cached chunk table is from an older generation: it reloads and finds the new file.
     const after = await search(reader, "refundInvoice");
     expect(after[0]).toMatchObject({ path: "src/billing/refund.ts", symbol: "refundInvoice" });
+  });
+
+  it("serves the CLI from the same shared index, and names a missing URL as a user error", async () => {
+    const cliEnv = { ...env, REPOWRIGHT_HOME: writer.home, REPOWRIGHT_LOG_LEVEL: "silent" };
+    const s = await runCliCaptured(["search", "refundInvoice", "--repo", repo, "--k", "1", "--json"], cliEnv);
+    expect(s.code, s.err).toBe(0);
+    expect(JSON.parse(s.out)).toMatchObject({ results: [{ path: "src/billing/refund.ts" }] });
+    const idx = await runCliCaptured(["index", repo], cliEnv);
+    expect(idx.code, idx.err).toBe(0);
+    expect(idx.out).toMatch(/0 files \(re\)indexed/);
+    const noUrl = await runCliCaptured(["search", "x", "--repo", repo], {
+      ...cliEnv,
+      REPOWRIGHT_CODE_INDEX_URL: undefined,
+    });
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.err).toContain("REPOWRIGHT_CODE_INDEX_URL");
   });
 });
