@@ -1,6 +1,6 @@
 /**
- * The code index behind one interface (CodeIndex), implemented on one SQLite file per repository under the
- * data dir. Lexical postings, chunk metadata, vectors and the embedding cache all live in that file, and
+ * The code index behind one asynchronous interface (CodeIndex), implemented here on one SQLite file per
+ * repository under the data dir (pg-store.ts implements it on PostgreSQL). Lexical postings, chunk metadata, vectors and the embedding cache all live in that file, and
  * every file's update is one transaction: an index killed half-way keeps whole files only, and the next
  * run continues from the content hashes.
  */
