@@ -6,6 +6,7 @@
  */
 import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
+import type { Pool } from "pg";
 import type { Registry } from "prom-client";
 import type { Config } from "./core/config.js";
 import { validationError } from "./core/errors.js";
@@ -30,6 +31,7 @@ import {
 } from "./jira/client.js";
 import { createModels, type Models } from "./llm/models.js";
 import type { Store } from "./store/types.js";
+import { createCodeIndexPool } from "./toolsets/code/pg-store.js";
 import {
   type CreateWebClientOptions,
   createWebClient,
@@ -61,7 +63,15 @@ export interface Clients {
   web(): WebClient;
   /** The agents' language models (cheap and strong tier), with their limiter, accounting and budgets. */
   readonly models: Models;
-  /** Releases connections the clients opened (the limiters' Redis connection, the web client's sockets). */
+  /**
+   * The PostgreSQL pool of the shared code index when `REPOWRIGHT_CODE_INDEX=postgres` (built on first use,
+   * one per process), else undefined; `validation` when the URL is missing.
+   */
+  codeIndexPool(): Pool | undefined;
+  /**
+   * Releases connections the clients opened (the limiters' Redis connection, the web client's sockets,
+   * the code index's pool).
+   */
   close(): Promise<void>;
 }
 
@@ -109,6 +119,7 @@ export function createClients(options: CreateClientsOptions): Clients {
   let web: WebClient | undefined;
   let frappe: FrappeClient | undefined;
   let limiterConnection: InstanceType<typeof Bottleneck.IORedisConnection> | undefined;
+  let codePool: Pool | undefined;
   const githubUnavailable = () => missingCredentials(options.config.github);
   const jiraUnavailable = () => missingJiraCredentials(options.config.jira);
   const frappeUnavailable = () => missingFrappeCredentials(options.config.frappe);
@@ -156,9 +167,17 @@ export function createClients(options: CreateClientsOptions): Clients {
       web ??= factories.web({ config: options.config.web, network: options.webNetwork });
       return web;
     },
+    codeIndexPool() {
+      if (options.config.code.index !== "postgres") return undefined;
+      codePool ??= createCodeIndexPool(options.config.code, (err) =>
+        options.log.warn({ err }, "code index PostgreSQL connection failed"),
+      );
+      return codePool;
+    },
     async close() {
       await web?.close();
       await limiterConnection?.disconnect(true);
+      await codePool?.end();
     },
     github() {
       if (github) return github;

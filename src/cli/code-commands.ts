@@ -5,10 +5,11 @@
 import { basename } from "node:path";
 import { watch as chokidarWatch } from "chokidar";
 import { type Command, Option } from "commander";
-import { loadConfig } from "../core/config.js";
+import { type Config, loadConfig } from "../core/config.js";
 import { AppError, isToolError } from "../core/errors.js";
 import { createWorkspace } from "../core/workspace.js";
-import { createCodeService } from "../toolsets/code/service.js";
+import { createCodeIndexPool } from "../toolsets/code/pg-store.js";
+import { type CodeService, createCodeService } from "../toolsets/code/service.js";
 import { skipDirByName } from "../toolsets/code/walk.js";
 import type { CliIo } from "./program.js";
 
@@ -16,6 +17,37 @@ function bar(done: number, total: number, width = 30): string {
   const f = total > 0 ? Math.min(1, done / total) : 0;
   const n = Math.round(f * width);
   return `[${"#".repeat(n)}${".".repeat(width - n)}] ${(f * 100).toFixed(0).padStart(3)}%`;
+}
+
+/**
+ * A code service for one command, with its own PostgreSQL pool when the index lives there
+ * (`REPOWRIGHT_CODE_INDEX=postgres`); `fn` runs with it and everything is closed after.
+ */
+async function withService<T>(
+  config: Readonly<Config>,
+  dir: string,
+  io: CliIo,
+  fn: (service: CodeService) => Promise<T>,
+): Promise<T> {
+  const pool =
+    config.code.index === "postgres"
+      ? await userErrors(async () =>
+          createCodeIndexPool(config.code, (err) =>
+            io.stderr.write(`code index connection failed: ${err.message}\n`),
+          ),
+        )
+      : undefined;
+  try {
+    // The directory the user named is the workspace of this command.
+    const service = createCodeService(config, createWorkspace([dir]), { pool });
+    try {
+      return await fn(service);
+    } finally {
+      await service.close();
+    }
+  } finally {
+    await pool?.end();
+  }
 }
 
 /** Runs `fn`, turning a ToolError (bad path, not indexed, ...) into the CLI's one-line user error. */
@@ -35,7 +67,7 @@ async function userErrors<T>(fn: () => Promise<T>): Promise<T> {
  * never indexed are not watched; a change under a gitignored one costs a re-index that finds nothing.
  */
 async function watchAndReindex(
-  service: ReturnType<typeof createCodeService>,
+  service: CodeService,
   root: string,
   embedder: "configured" | "lsi" | "none",
   out: (s: string) => void,
@@ -103,11 +135,9 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
         opts: { embedder?: "configured" | "lsi" | "none"; json?: boolean; watch?: boolean },
       ) => {
         const config = loadConfig({ env: io.env });
-        // The directory the user named is the workspace of this command.
-        const service = createCodeService(config, createWorkspace([path]));
         const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
         let lastLine = "";
-        try {
+        await withService(config, path, io, async (service) => {
           const report = await userErrors(() =>
             service.index(path, {
               embedder: opts.embedder ?? "configured",
@@ -138,9 +168,7 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
             );
           }
           if (opts.watch) await watchAndReindex(service, report.root, opts.embedder ?? "configured", out);
-        } finally {
-          service.close();
-        }
+        });
       },
     );
 
@@ -180,8 +208,7 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
         if (query.length > 100_000)
           throw new AppError("bad_arguments", "the query is longer than 100000 characters");
         const config = loadConfig({ env: io.env });
-        const service = createCodeService(config, createWorkspace([opts.repo]));
-        try {
+        await withService(config, opts.repo, io, async (service) => {
           const { results } = await userErrors(() =>
             service.search(opts.repo, query, {
               k: opts.k,
@@ -218,9 +245,7 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
             );
             for (const line of r.snippet.split("\n").slice(0, 4)) out(`    ${line}`);
           }
-        } finally {
-          service.close();
-        }
+        });
       },
     );
 }

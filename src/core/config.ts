@@ -255,6 +255,38 @@ export const SETTINGS: readonly Setting[] = [
     "Total bytes of files over `REPOWRIGHT_CODE_MAX_FILE_BYTES` one repository's index takes in line windows (in path order; the rest are skipped with the reason recorded; 0: skip them all).",
   ),
   S(
+    ["code", "index"],
+    "REPOWRIGHT_CODE_INDEX",
+    z.enum(["sqlite", "postgres"]).default("sqlite"),
+    "Where code indexes live: one SQLite file per repository in the data dir, or PostgreSQL (`REPOWRIGHT_CODE_INDEX_URL`), shared by every replica and worker. See docs/code.md.",
+  ),
+  S(
+    ["code", "indexUrl"],
+    "REPOWRIGHT_CODE_INDEX_URL",
+    z
+      .string()
+      .url()
+      .refine((u) => /^postgres(ql)?:\/\//i.test(u), "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    "PostgreSQL URL of the code index, for `REPOWRIGHT_CODE_INDEX=postgres` (e.g. `postgres://user:password@db:5432/repowright`).",
+    true,
+  ),
+  S(
+    ["code", "indexSchema"],
+    "REPOWRIGHT_CODE_INDEX_SCHEMA",
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+      .default("repowright_code"),
+    "PostgreSQL schema of the code index tables (created on first use).",
+  ),
+  S(
+    ["code", "indexPoolSize"],
+    "REPOWRIGHT_CODE_INDEX_POOL_SIZE",
+    int(1, 100).default(4),
+    "Connections this process opens to the code index's PostgreSQL at most.",
+  ),
+  S(
     ["web", "allowPrivate"],
     "REPOWRIGHT_WEB_ALLOW_PRIVATE",
     bool.default(false),
@@ -874,6 +906,10 @@ export interface Config {
     maxFileBytes: number;
     largeFilesBytes: number;
     maxOpenIndexes: number;
+    index: "sqlite" | "postgres";
+    indexUrl?: string;
+    indexSchema: string;
+    indexPoolSize: number;
   };
   sandbox: {
     level: "auto" | "bubblewrap" | "process";

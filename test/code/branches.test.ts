@@ -36,8 +36,8 @@ describe("switching branches", () => {
     git("add", "-A", "app");
     git("commit", "-q", "-m", "feature");
   });
-  afterAll(() => {
-    service.close();
+  afterAll(async () => {
+    await service.close();
     rmSync(repo, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true });
   });
@@ -58,6 +58,6 @@ describe("switching branches", () => {
     expect(await top("charge_card")).toEqual(["charge_card"]);
     expect(await top("refund send_invoice")).toEqual([]);
     expect(await top("create_user")).toEqual(["create_user"]);
-    expect(service.require(repo).stats().files).toBe(2);
+    expect((await (await service.require(repo)).stats()).files).toBe(2);
   });
 });

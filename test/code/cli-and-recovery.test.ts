@@ -92,29 +92,29 @@ describe("an index killed half-way", () => {
 
       const config = loadConfig({ env: { REPOWRIGHT_HOME: home } });
       const service = createCodeService(config, createWorkspace([tmpdir()]));
-      const partial = service.open(service.resolveRoot(repo));
-      const partialFiles = partial?.stats().files ?? 0;
+      const partial = await service.open(service.resolveRoot(repo));
+      const partialFiles = (await partial?.stats())?.files ?? 0;
       expect(partialFiles).toBeGreaterThan(0);
       expect(partialFiles).toBeLessThan(300);
       const report = await service.index(repo, { embedder: "lsi" });
       expect(report.files_unchanged).toBe(partialFiles);
       expect(report.files_indexed).toBe(300 - partialFiles);
-      const after = service.require(repo).stats();
+      const after = await (await service.require(repo)).stats();
       const hits = await service.search(repo, "handler_250_7", {
         k: 3,
         mode: "hybrid",
         granularity: "chunk",
       });
       expect(hits.results[0]).toMatchObject({ path: "pkg/mod_250.py", symbol: "handler_250_7" });
-      service.close();
+      await service.close();
 
       const clean = createCodeService(
         loadConfig({ env: { REPOWRIGHT_HOME: fresh } }),
         createWorkspace([tmpdir()]),
       );
       await clean.index(repo, { embedder: "lsi" });
-      expect(after).toEqual(clean.require(repo).stats());
-      clean.close();
+      expect(after).toEqual(await (await clean.require(repo)).stats());
+      await clean.close();
     } finally {
       for (const d of [repo, home, fresh]) rmSync(d, { recursive: true, force: true });
     }

@@ -152,7 +152,7 @@ export function login(user: string, password: string) {
       expect(third.files_indexed).toBe(0);
       expect(sent).toHaveLength(0);
     } finally {
-      index.close();
+      await index.close();
       rmSync(home, { recursive: true, force: true });
       rmSync(root, { recursive: true, force: true });
     }

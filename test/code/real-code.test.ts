@@ -49,8 +49,8 @@ describe("indexing real code", () => {
       createWorkspace(targets.flatMap(([, dir]) => (dir ? [dir] : []))),
     );
   });
-  afterAll(() => {
-    service.close();
+  afterAll(async () => {
+    await service.close();
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -60,9 +60,9 @@ describe("indexing real code", () => {
       async () => {
         const first = await service.index(dir!, { embedder: "lsi" });
         expect(first.files_indexed).toBeGreaterThan(3);
-        const idx = service.require(dir!);
-        for (const s of idx.skipped(100_000)) expect(s.reason).toMatch(/\w/);
-        expect(idx.skippedCount()).toBe(first.files_skipped);
+        const idx = await service.require(dir!);
+        for (const s of await idx.skipped(100_000)) expect(s.reason).toMatch(/\w/);
+        expect(await idx.skippedCount()).toBe(first.files_skipped);
         const second = await service.index(dir!, { embedder: "lsi" });
         expect(second).toMatchObject({
           files_indexed: 0,

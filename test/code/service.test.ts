@@ -31,18 +31,18 @@ describe("code service with many repositories", () => {
       return { name, root };
     });
     for (const r of repos) await service.index(r.root, { embedder: "lsi" });
-    const first = service.require(repos[0]!.root);
+    const first = await service.require(repos[0]!.root);
     for (const r of repos.slice(1)) await service.search(r.root, `${r.name}Handler`, searchOpts);
 
     // alpha was the least recently used: closed (its handle no longer works) and reopened on demand.
-    expect(() => first.stats()).toThrow();
-    const again = service.require(repos[0]!.root);
+    await expect(first.stats()).rejects.toThrow();
+    const again = await service.require(repos[0]!.root);
     expect(again).not.toBe(first);
     for (const r of repos) {
       const { results } = await service.search(r.root, `${r.name}Handler`, searchOpts);
       expect(results[0]).toMatchObject({ path: `src/${r.name}.ts`, symbol: `${r.name}Handler` });
     }
-    service.close();
+    await service.close();
   });
 });
 

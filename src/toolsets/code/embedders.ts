@@ -44,21 +44,38 @@ export class LsiEmbedder implements Embedder {
 
 const LSI_KEY = "lsi-model";
 
+/**
+ * The LSI embedder last loaded per open index: a search reads only the model id, not the model, while the
+ * model is unchanged (another replica's re-training changes the id).
+ */
+const loadedLsi = new WeakMap<CodeIndex, LsiEmbedder>();
+
 /** The repository's LSI embedder, trained now when there is no model or the corpus changed a lot. */
-export function lsiFor(index: CodeIndex, options: { retrain: boolean }): LsiEmbedder | undefined {
-  const stored = index.blob(LSI_KEY);
-  const modelId = index.meta("lsi_model_id");
-  if (stored && modelId && !options.retrain) return new LsiEmbedder(deserializeLsi(stored), modelId);
-  if (!options.retrain) return undefined;
-  const texts = (function* () {
-    for (const c of index.allChunkTexts()) yield embeddingText(c);
-  })();
+export async function lsiFor(
+  index: CodeIndex,
+  options: { retrain: boolean },
+): Promise<LsiEmbedder | undefined> {
+  const modelId = await index.meta("lsi_model_id");
+  if (!options.retrain) {
+    if (!modelId) return undefined;
+    const loaded = loadedLsi.get(index);
+    if (loaded && loaded.modelId === modelId) return loaded;
+    const stored = await index.blob(LSI_KEY);
+    if (!stored) return undefined;
+    const embedder = new LsiEmbedder(deserializeLsi(stored), modelId);
+    loadedLsi.set(index, embedder);
+    return embedder;
+  }
+  const texts: string[] = [];
+  for await (const c of index.allChunkTexts()) texts.push(embeddingText(c));
   const model = trainLsi(texts);
   const id = `${Date.now().toString(36)}`;
-  index.putBlob(LSI_KEY, serializeLsi(model));
-  index.setMeta("lsi_model_id", id);
-  index.setMeta("lsi_trained_chunks", String(index.stats().chunks));
-  return new LsiEmbedder(model, id);
+  await index.putBlob(LSI_KEY, serializeLsi(model));
+  await index.setMeta("lsi_model_id", id);
+  await index.setMeta("lsi_trained_chunks", String((await index.stats()).chunks));
+  const embedder = new LsiEmbedder(model, id);
+  loadedLsi.set(index, embedder);
+  return embedder;
 }
 
 export interface OpenAiEmbedderOptions {

@@ -47,7 +47,7 @@ export const indexRepositoryTool = tool({
   name: "index_repository",
   title: "Index a repository",
   description:
-    "Index (or refresh) a local repository for search_codebase and find_symbol. Incremental: only files whose content changed are re-read; deleted and renamed files are dropped. Sends progress notifications. The index lives in the data dir, never in the repository.",
+    "Index (or refresh) a local repository for search_codebase and find_symbol. Incremental: only files whose content changed are re-read; deleted and renamed files are dropped. Sends progress notifications. The index lives in the data dir (or the configured PostgreSQL database, shared by every replica), never in the repository.",
   input: z.object({
     path: repoPath,
     embedder: z
@@ -108,18 +108,20 @@ export const indexStatusTool = tool({
   async handler(input, ctx) {
     const service = ctx.deps;
     const root = service.resolveRoot(input.path);
-    const idx = service.open(root);
-    if (!idx || idx.meta("indexed_at") === undefined) return { root, indexed: false };
+    const idx = await service.open(root);
+    const indexedAt = await idx?.meta("indexed_at");
+    if (!idx || indexedAt === undefined) return { root, indexed: false };
     return {
       root,
       indexed: true,
-      indexed_at: idx.meta("indexed_at"),
-      embedder: idx.meta("embedder") ?? "none",
-      ...idx.stats(),
-      index_bytes: idx.sizeBytes(),
+      indexed_at: indexedAt,
+      embedder: (await idx.meta("embedder")) ?? "none",
+      ...(await idx.stats()),
+      index_bytes: await idx.sizeBytes(),
       index_location: idx.location,
-      skipped_count: idx.skippedCount(),
-      skipped: idx.skipped(input.skipped_limit),
+      index_backend: idx.backend,
+      skipped_count: await idx.skippedCount(),
+      skipped: await idx.skipped(input.skipped_limit),
     };
   },
 });
@@ -191,14 +193,13 @@ export const findSymbolTool = tool({
   annotations: READ_ONLY,
   async handler(input, ctx) {
     const service = ctx.deps;
-    const idx = service.require(input.path);
+    const idx = await service.require(input.path);
     const qualified = input.name.includes(".") ? input.name.toLowerCase() : undefined;
     const short = input.name.slice(input.name.lastIndexOf(".") + 1).toLowerCase();
     // Sources first: a build copy (dist/) of a source file, tests, benches and docs come after it.
-    const roles = indexRoles(idx);
+    const roles = await indexRoles(idx);
     const rank = (fileId: number) => ROLE_ORDER.indexOf(roles.get(fileId) ?? "code");
-    const rows = idx
-      .chunksByName(short, input.prefix, Math.max(input.limit * 4, 200))
+    const rows = (await idx.chunksByName(short, input.prefix, Math.max(input.limit * 4, 200)))
       .filter((c) => !input.kind || c.kind === input.kind)
       .filter((c) => !qualified || c.symbol.toLowerCase().endsWith(qualified) || input.prefix)
       .map((c, i) => ({ c, i, r: rank(c.fileId) }))
@@ -234,8 +235,8 @@ export const getCodeChunkTool = tool({
   annotations: READ_ONLY,
   async handler(input, ctx) {
     const service = ctx.deps;
-    const idx = service.require(input.path);
-    const [c] = idx.chunks([input.chunk_id]);
+    const idx = await service.require(input.path);
+    const [c] = await idx.chunks([input.chunk_id]);
     if (!c)
       throw notFoundError(
         `no chunk ${input.chunk_id} in this index (it may have been re-indexed: search again)`,
@@ -307,6 +308,8 @@ export const codeToolset = defineToolset<CodeService>({
     getCodeChunkTool,
     readFileRangeTool,
   ],
-  init: (services) => createCodeService(services.config, services.workspace),
+  // The PostgreSQL pool (REPOWRIGHT_CODE_INDEX=postgres) is the process's, built and closed with its clients.
+  init: (services) =>
+    createCodeService(services.config, services.workspace, { pool: services.clients.codeIndexPool() }),
   close: (service) => service.close(),
 });

@@ -97,7 +97,7 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
     largeFilesBytes: options.largeFilesBytes,
     signal: options.signal,
   });
-  const known = index.files();
+  const known = await index.files();
   const seen = new Set<string>();
   const skipped = [...walk.skipped];
   let updates: FileUpdate[] = [];
@@ -106,8 +106,8 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
   let pendingBytes = 0;
   const stats = { indexed: 0, unchanged: 0, chunks: 0, bytes: 0 };
   const batchFiles = options.batchFiles ?? 64;
-  const flush = () => {
-    if (updates.length || deletes.length || touches.length) index.applyFiles(updates, deletes, touches);
+  const flush = async () => {
+    if (updates.length || deletes.length || touches.length) await index.applyFiles(updates, deletes, touches);
     updates = [];
     deletes = [];
     touches = [];
@@ -162,21 +162,21 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
     stats.indexed++;
     stats.chunks += chunks.length;
     pendingBytes += buf.length;
-    if (updates.length >= batchFiles || pendingBytes > 4_000_000) flush();
+    if (updates.length >= batchFiles || pendingBytes > 4_000_000) await flush();
   }
   for (const path of known.keys()) if (!seen.has(path)) deletes.push(path);
   const deleted = deletes.length;
-  flush();
-  index.setSkipped(skipped);
-  index.setMeta("indexed_at", new Date().toISOString());
+  await flush();
+  await index.setSkipped(skipped);
+  await index.setMeta("indexed_at", new Date().toISOString());
 
   let embedded = 0;
   let embedderId = "none";
   if (options.embedder !== "none") {
     let embedder: Embedder | undefined;
     if (options.embedder === "lsi") {
-      const trained = Number(index.meta("lsi_trained_chunks") ?? "0");
-      const now = index.stats().chunks;
+      const trained = Number((await index.meta("lsi_trained_chunks")) ?? "0");
+      const now = (await index.stats()).chunks;
       const changed = stats.chunks + deleted * 4;
       const retrain = trained === 0 || changed > 0.2 * Math.max(trained, now);
       await report({
@@ -185,19 +185,19 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
         total: 1,
         message: retrain ? "training LSI model" : "loading LSI model",
       });
-      embedder = lsiFor(index, { retrain });
-      if (retrain) index.clearVectors();
+      embedder = await lsiFor(index, { retrain });
+      if (retrain) await index.clearVectors();
     } else embedder = options.embedder;
     if (embedder) {
       embedderId = embedder.id;
-      if (index.meta("vector_space") !== embedder.id) {
-        index.clearVectors();
-        index.setMeta("vector_space", embedder.id);
+      if ((await index.meta("vector_space")) !== embedder.id) {
+        await index.clearVectors();
+        await index.setMeta("vector_space", embedder.id);
       }
       embedded = await embedMissing(index, embedder, report, options.signal);
     }
   }
-  index.setMeta("embedder", embedderId);
+  await index.setMeta("embedder", embedderId);
   const reasons: Record<string, number> = {};
   for (const s of skipped) {
     const key = s.reason.split(":")[0] ?? s.reason;
@@ -225,15 +225,19 @@ async function embedMissing(
   report: (p: IndexProgress) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<number> {
-  const totalMissing = index.stats().chunks - index.stats().vectors;
+  const counts = await index.stats();
+  const totalMissing = counts.chunks - counts.vectors;
   let done = 0;
   for (;;) {
-    const batch = index.chunksWithoutVector(embedder.cheap ? 2000 : 256);
+    const batch = await index.chunksWithoutVector(embedder.cheap ? 2000 : 256);
     if (batch.length === 0) break;
     const vectors: { chunkId: number; vec: Float32Array }[] = [];
     const todo: typeof batch = [];
+    const cache = embedder.cheap
+      ? new Map<string, Float32Array>()
+      : await index.cachedEmbeddings(batch.map((c) => `${embedder.id}:${c.hash}`));
     for (const c of batch) {
-      const cached = embedder.cheap ? undefined : index.cachedEmbedding(`${embedder.id}:${c.hash}`);
+      const cached = cache.get(`${embedder.id}:${c.hash}`);
       if (cached) vectors.push({ chunkId: c.id, vec: cached });
       else todo.push(c);
     }
@@ -244,12 +248,12 @@ async function embedMissing(
       );
       for (const [i, c] of todo.entries()) vectors.push({ chunkId: c.id, vec: vecs[i]! });
       if (!embedder.cheap)
-        index.cacheEmbeddings(todo.map((c, i) => ({ key: `${embedder.id}:${c.hash}`, vec: vecs[i]! })));
+        await index.cacheEmbeddings(todo.map((c, i) => ({ key: `${embedder.id}:${c.hash}`, vec: vecs[i]! })));
     }
-    index.putVectors(vectors);
+    await index.putVectors(vectors);
     done += batch.length;
     await report({ phase: "embed", done, total: totalMissing, message: `embedding (${embedder.id})` });
   }
-  if (done > 0) index.setMeta("vectors_generation", String(Date.now()));
+  if (done > 0) await index.setMeta("vectors_generation", String(Date.now()));
   return done;
 }

@@ -14,6 +14,7 @@ import {
   type CodeIndex,
   KIND_DECLARATION,
   KIND_DEFINITION,
+  type TermRow,
 } from "./store.js";
 
 export type SearchMode = "lexical" | "semantic" | "hybrid";
@@ -172,7 +173,7 @@ function mentionedFiles(table: ChunkTable, q: QueryAnalysis): Map<number, number
   return out;
 }
 
-function lexical(
+async function lexical(
   index: CodeIndex,
   table: ChunkTable,
   q: QueryAnalysis,
@@ -181,12 +182,19 @@ function lexical(
 ) {
   const scores = new Map<number, number>();
   const N = table.count;
+  // Two round trips whatever the number of terms: their ids and frequencies, then the postings of those kept.
+  const rows = await index.terms([...q.terms.keys()]);
+  const kept: { row: TermRow; weight: number }[] = [];
   for (const [term, weight] of q.terms) {
-    const row = index.term(term);
+    const row = rows.get(term);
     if (!row || row.df <= 0) continue;
     if (q.long && row.df > 0.25 * N) continue;
+    kept.push({ row, weight });
+  }
+  const postings = await index.postings(kept.map((k) => k.row.id));
+  for (const { row, weight } of kept) {
     const idf = Math.log(1 + (N - row.df + 0.5) / (row.df + 0.5));
-    for (const p of index.postings(row.id)) {
+    for (const p of postings.get(row.id) ?? []) {
       const fileId = table.fileOf[p.chunkId] ?? -1;
       if (fileId < 0 || (allowed && !allowed.has(fileId))) continue;
       const len = table.len[p.chunkId] ?? table.avgLen;
@@ -202,8 +210,12 @@ function lexical(
   /** Definitions named by the query, with their bonus as a fraction of the best lexical score. */
   const defs = new Map<number, number>();
   const idents = [...q.identifiers.entries()].sort((a, b) => b[1] - a[1]).slice(0, 60);
+  const named = await index.chunksByNames(
+    idents.map(([id]) => id.toLowerCase()),
+    50,
+  );
   for (const [id, w] of idents) {
-    const found = index.chunksByName(id.toLowerCase(), false, 50);
+    const found = named.get(id.toLowerCase()) ?? [];
     if (found.length === 0 || found.length >= 50) continue;
     for (const c of found) {
       if (allowed && !allowed.has(c.fileId)) continue;
@@ -258,11 +270,11 @@ const vectorCache = new WeakMap<
   { gen: string; v: { ids: Int32Array; dim: number; data: Float32Array } }
 >();
 
-function loadVectors(index: CodeIndex) {
-  const gen = `${index.meta("vectors_generation") ?? ""}:${index.meta("generation") ?? ""}`;
+async function loadVectors(index: CodeIndex) {
+  const gen = `${(await index.meta("vectors_generation")) ?? ""}:${(await index.meta("generation")) ?? ""}`;
   const cached = vectorCache.get(index);
   if (cached && cached.gen === gen) return cached.v;
-  const v = index.vectors();
+  const v = await index.vectors();
   vectorCache.set(index, { gen, v });
   return v;
 }
@@ -333,8 +345,8 @@ function rolesOf(table: ChunkTable): Map<number, FileRole> {
 }
 
 /** The roles of the files of an index (code, test, prose, bench, build copy). */
-export function indexRoles(index: CodeIndex): Map<number, FileRole> {
-  return rolesOf(index.chunkTable());
+export async function indexRoles(index: CodeIndex): Promise<Map<number, FileRole>> {
+  return rolesOf(await index.chunkTable());
 }
 
 /**
@@ -365,7 +377,7 @@ export async function searchIndex(
   options: SearchOptions,
 ): Promise<SearchHit[]> {
   const t = { ...DEFAULT_TUNING, ...options.tuning };
-  const table = index.chunkTable();
+  const table = await index.chunkTable();
   const q = analyzeQuery(query);
   const allowed = allowedFiles(table, options);
   const wantLex = options.mode !== "semantic";
@@ -373,13 +385,13 @@ export async function searchIndex(
   const semWeight = q.long ? t.semanticWeightLong : t.semanticWeight;
 
   const lex = wantLex
-    ? lexical(index, table, q, allowed, t)
+    ? await lexical(index, table, q, allowed, t)
     : { scores: new Map<number, number>(), max: 1, defs: new Map<number, number>() };
   let sem = new Map<number, number>();
   if (wantSem && options.embedder) {
     const text = t.focusedSemantic && q.long ? focusedText(query, q) : query;
     const [qv] = await options.embedder.embed([text]);
-    if (qv) sem = semantic(loadVectors(index), qv, table, allowed, t.candidates);
+    if (qv) sem = semantic(await loadVectors(index), qv, table, allowed, t.candidates);
   }
   const mentioned = mentionedFiles(table, q);
 
@@ -450,14 +462,15 @@ export async function searchIndex(
     };
     pick(lex.scores);
     pick(sem);
-    const rows = new Map(index.chunks([...bestChunk.values()]).map((c) => [c.id, c]));
-    return files.map((f) => {
+    const rows = new Map((await index.chunks([...bestChunk.values()])).map((c) => [c.id, c]));
+    const out: SearchHit[] = [];
+    for (const f of files) {
       const info = table.files.get(f)!;
       const cid = bestChunk.get(f);
       const c = cid === undefined ? undefined : rows.get(cid);
       if (!c) {
-        const first = index.chunksOfFile(info.path)[0];
-        return {
+        const first = (await index.chunksOfFile(info.path))[0];
+        out.push({
           path: info.path,
           start_line: first?.startLine ?? 1,
           end_line: first?.endLine ?? 1,
@@ -467,10 +480,10 @@ export async function searchIndex(
           score: round(fileFinal.get(f)!),
           snippet: first ? snippet(first) : "",
           chunk_id: first?.id ?? 0,
-        };
-      }
-      return { ...hit(c, fileFinal.get(f)!), kind: "file" };
-    });
+        });
+      } else out.push({ ...hit(c, fileFinal.get(f)!), kind: "file" });
+    }
+    return out;
   }
 
   // Chunk granularity: mentioned files lift their chunks a little.
@@ -499,7 +512,7 @@ export async function searchIndex(
     for (const [id, frac] of lex.defs) if (final.has(id)) final.set(id, final.get(id)! + frac * maxFinal);
   }
   const ids = groupByFile(rankedIds(final), table, rankedIds(fileFinal), options.k, t.groupedFiles);
-  return index.chunks(ids).map((c) => hit(c, final.get(c.id)!));
+  return (await index.chunks(ids)).map((c) => hit(c, final.get(c.id)!));
 }
 
 /**

@@ -1,12 +1,16 @@
 /**
  * The long-lived side of the code toolset: open indexes by repository root, one index run per repository
- * at a time, and the embedder each search uses. Shared by the MCP tools and the CLI.
+ * at a time, and the embedder each search uses. Shared by the MCP tools and the CLI. Indexes live in one
+ * SQLite file per repository (the default) or in PostgreSQL (`REPOWRIGHT_CODE_INDEX=postgres`), shared by
+ * every replica through the pool the composition root hands in.
  */
+import type { Pool } from "pg";
 import type { Config } from "../../core/config.js";
 import { conflictError, notFoundError, validationError } from "../../core/errors.js";
 import type { Workspace } from "../../core/workspace.js";
 import { type Embedder, externalEmbedder, lsiFor } from "./embedders.js";
 import { type IndexProgress, type IndexReport, indexRepository } from "./indexer.js";
+import { openPostgresIndex } from "./pg-store.js";
 import { type Granularity, type SearchHit, type SearchMode, searchIndex } from "./search.js";
 import { type CodeIndex, openSqliteIndex } from "./store.js";
 
@@ -14,7 +18,7 @@ export interface CodeService {
   /** The repository root a caller named, as a real path inside the workspace (see core/workspace.ts). */
   resolveRoot(path: string): string;
   readonly workspace: Workspace;
-  open(root: string): CodeIndex | undefined;
+  open(root: string): Promise<CodeIndex | undefined>;
   index(
     path: string,
     options: {
@@ -36,23 +40,41 @@ export interface CodeService {
     },
   ): Promise<{ index: CodeIndex; results: SearchHit[] }>;
   /** The index of `path`, or a not_found error telling how to build it. */
-  require(path: string): CodeIndex;
-  close(): void;
+  require(path: string): Promise<CodeIndex>;
+  close(): Promise<void>;
+}
+
+export interface CodeServiceOptions {
+  /** The fetch external embedders use. */
+  fetch?: typeof fetch;
+  /**
+   * The PostgreSQL pool of the shared index, required with `REPOWRIGHT_CODE_INDEX=postgres`; whoever built
+   * it closes it (the service never does).
+   */
+  pool?: Pool;
 }
 
 export function createCodeService(
   config: Readonly<Config>,
   workspace: Workspace,
-  fetchImpl?: typeof fetch,
+  options: CodeServiceOptions = {},
 ): CodeService {
+  const fetchImpl = options.fetch;
+  const pool = options.pool;
+  if (config.code.index === "postgres" && !pool)
+    throw validationError(
+      "REPOWRIGHT_CODE_INDEX=postgres needs a PostgreSQL pool: set REPOWRIGHT_CODE_INDEX_URL (postgres://...)",
+    );
   const open = new Map<string, CodeIndex>();
+  const opening = new Map<string, Promise<CodeIndex | undefined>>();
   const running = new Set<string>();
   const home = config.core.home;
 
   const resolveRoot = (path: string): string => workspace.directory(path);
 
-  // Open indexes, least recently used first. Each holds an SQLite handle and, once searched, its chunk
-  // table and vectors in memory, so a server that meets many repositories keeps only the last few open.
+  // Open indexes, least recently used first. Each holds an SQLite handle (or a share of the pool) and, once
+  // searched, its chunk table and vectors in memory, so a server that meets many repositories keeps only
+  // the last few open.
   // An index in use (an index run, a search waiting on its embedder) is never closed under its user.
   const maxOpen = config.code.maxOpenIndexes;
   const inUse = new Map<string, number>();
@@ -60,23 +82,40 @@ export function createCodeService(
     for (const [root, idx] of open) {
       if (open.size <= maxOpen) return;
       if (running.has(root) || inUse.has(root)) continue;
-      idx.close();
+      void idx.close();
       open.delete(root);
     }
   };
-  const get = (root: string, create: boolean): CodeIndex | undefined => {
-    let idx = open.get(root);
+  const openIndex = (root: string, create: boolean): Promise<CodeIndex | undefined> =>
+    pool
+      ? openPostgresIndex(pool, root, { create, schema: config.code.indexSchema })
+      : Promise.resolve(openSqliteIndex(home, root, { create }));
+  const get = async (root: string, create: boolean): Promise<CodeIndex | undefined> => {
+    const idx = open.get(root);
     if (idx) {
       open.delete(root);
       open.set(root, idx);
-    } else {
-      idx = openSqliteIndex(home, root, { create });
-      if (idx) {
-        open.set(root, idx);
-        evict();
-      }
+      return idx;
     }
-    return idx;
+    // Two callers opening the same index at once share one open.
+    let pending = opening.get(root);
+    if (!pending) {
+      pending = openIndex(root, create).finally(() => opening.delete(root));
+      opening.set(root, pending);
+    }
+    let opened = await pending;
+    // A concurrent open without `create` found nothing: this caller creates.
+    if (!opened && create) opened = await openIndex(root, true);
+    const existing = open.get(root);
+    if (existing) {
+      if (opened && opened !== existing) await opened.close();
+      return existing;
+    }
+    if (opened) {
+      open.set(root, opened);
+      evict();
+    }
+    return opened;
   };
   const hold = (root: string) => inUse.set(root, (inUse.get(root) ?? 0) + 1);
   const release = (root: string) => {
@@ -90,10 +129,10 @@ export function createCodeService(
     resolveRoot,
     workspace,
     open: (root) => get(root, false),
-    require(path) {
+    async require(path) {
       const root = resolveRoot(path);
-      const idx = get(root, false);
-      if (!idx || idx.meta("indexed_at") === undefined)
+      const idx = await get(root, false);
+      if (!idx || (await idx.meta("indexed_at")) === undefined)
         throw notFoundError(
           `${root} is not indexed yet: run index_repository (CLI: repowright index ${root}) first`,
         );
@@ -104,7 +143,7 @@ export function createCodeService(
       if (running.has(root)) throw conflictError(`an index run on ${root} is already in progress`);
       running.add(root);
       try {
-        const idx = get(root, true)!;
+        const idx = (await get(root, true))!;
         const choice = options.embedder ?? "configured";
         let embedder: "lsi" | "none" | Embedder;
         if (choice === "configured") {
@@ -126,10 +165,10 @@ export function createCodeService(
       }
     },
     async search(path, query, options) {
-      const idx = service.require(path);
-      const space = idx.meta("vector_space");
+      const idx = await service.require(path);
+      const space = await idx.meta("vector_space");
       let embedder: Embedder | undefined;
-      if (space?.startsWith("lsi:")) embedder = lsiFor(idx, { retrain: false });
+      if (space?.startsWith("lsi:")) embedder = await lsiFor(idx, { retrain: false });
       else if (space) {
         embedder = externalEmbedder(config.code, fetchImpl);
         // Query vectors from another model would be compared with the index's as if they shared a space.
@@ -151,9 +190,10 @@ export function createCodeService(
         release(root);
       }
     },
-    close() {
-      for (const idx of open.values()) idx.close();
+    async close() {
+      const all = [...open.values()];
       open.clear();
+      await Promise.all(all.map((idx) => idx.close()));
     },
   };
   return service;

@@ -1,6 +1,6 @@
 /**
- * The code index behind one interface (CodeIndex), implemented on one SQLite file per repository under the
- * data dir. Lexical postings, chunk metadata, vectors and the embedding cache all live in that file, and
+ * The code index behind one asynchronous interface (CodeIndex), implemented here on one SQLite file per
+ * repository under the data dir (pg-store.ts implements it on PostgreSQL). Lexical postings, chunk metadata, vectors and the embedding cache all live in that file, and
  * every file's update is one transaction: an index killed half-way keeps whole files only, and the next
  * run continues from the content hashes.
  */
@@ -85,38 +85,64 @@ export function kindCode(kind: string): number {
   return OTHER_KINDS.has(kind) ? KIND_OTHER : KIND_DEFINITION;
 }
 
-/** Everything the indexer and the searcher need from an index store. */
+/** Document frequency and id of an indexed term. */
+export interface TermRow {
+  id: number;
+  df: number;
+}
+
+/**
+ * Everything the indexer and the searcher need from an index store. Asynchronous because a store may be
+ * across the network (pg-store.ts); the SQLite store answers at once. Lookups a search makes per query term
+ * or per named identifier are batched (`terms`, `postings`, `chunksByNames`): one round trip each.
+ */
 export interface CodeIndex {
   readonly root: string;
+  /** Where the index lives, for index_status (never with a password). */
   readonly location: string;
-  files(): Map<string, FileRow>;
-  applyFiles(updates: FileUpdate[], deletes: string[], touches: { path: string; mtime: number }[]): void;
-  setSkipped(skipped: { path: string; reason: string }[]): void;
-  skipped(limit: number): { path: string; reason: string }[];
-  skippedCount(): number;
-  meta(key: string): string | undefined;
-  setMeta(key: string, value: string): void;
-  chunkTable(): ChunkTable;
-  term(term: string): { id: number; df: number } | undefined;
-  postings(termId: number): Posting[];
-  chunks(ids: readonly number[]): ChunkRow[];
-  chunksByName(nameLc: string, prefix: boolean, limit: number): ChunkRow[];
-  chunksOfFile(path: string): ChunkRow[];
-  /** Chunk id and content hash of chunks that have no vector for `embedder` yet. */
+  /** Which store holds it. */
+  readonly backend: "sqlite" | "postgres";
+  files(): Promise<Map<string, FileRow>>;
+  /** One all-or-nothing transaction: the index keeps the previous state of every file if it fails. */
+  applyFiles(
+    updates: FileUpdate[],
+    deletes: string[],
+    touches: { path: string; mtime: number }[],
+  ): Promise<void>;
+  setSkipped(skipped: { path: string; reason: string }[]): Promise<void>;
+  skipped(limit: number): Promise<{ path: string; reason: string }[]>;
+  skippedCount(): Promise<number>;
+  meta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  /** The chunk table of the current generation, cached in memory until an update bumps the generation. */
+  chunkTable(): Promise<ChunkTable>;
+  /** Id and document frequency of each of `terms` the index knows. */
+  terms(terms: readonly string[]): Promise<Map<string, TermRow>>;
+  /** Postings of each term id, in chunk id order. */
+  postings(termIds: readonly number[]): Promise<Map<number, Posting[]>>;
+  /** The chunks of `ids` that exist, in the order of `ids`. */
+  chunks(ids: readonly number[]): Promise<ChunkRow[]>;
+  chunksByName(nameLc: string, prefix: boolean, limit: number): Promise<ChunkRow[]>;
+  /** `chunksByName(name, false, limit)` for each of `namesLc`. */
+  chunksByNames(namesLc: readonly string[], limit: number): Promise<Map<string, ChunkRow[]>>;
+  chunksOfFile(path: string): Promise<ChunkRow[]>;
+  /** Chunk id and content hash of chunks that have no vector yet. */
   chunksWithoutVector(
     limit: number,
-  ): { id: number; hash: string; text: string; context: string; path: string }[];
-  allChunkTexts(): Iterable<{ id: number; text: string; context: string; path: string }>;
-  putVectors(rows: { chunkId: number; vec: Float32Array }[]): void;
-  clearVectors(): void;
-  vectors(): { ids: Int32Array; dim: number; data: Float32Array };
-  cachedEmbedding(key: string): Float32Array | undefined;
-  cacheEmbeddings(rows: { key: string; vec: Float32Array }[]): void;
-  putBlob(key: string, data: Buffer): void;
-  blob(key: string): Buffer | undefined;
-  sizeBytes(): number;
-  stats(): { files: number; chunks: number; terms: number; vectors: number };
-  close(): void;
+  ): Promise<{ id: number; hash: string; text: string; context: string; path: string }[]>;
+  allChunkTexts(): AsyncIterable<{ id: number; text: string; context: string; path: string }>;
+  putVectors(rows: { chunkId: number; vec: Float32Array }[]): Promise<void>;
+  clearVectors(): Promise<void>;
+  /** Every vector, in chunk id order. */
+  vectors(): Promise<{ ids: Int32Array; dim: number; data: Float32Array }>;
+  /** The cached embeddings of those of `keys` that have one. */
+  cachedEmbeddings(keys: readonly string[]): Promise<Map<string, Float32Array>>;
+  cacheEmbeddings(rows: { key: string; vec: Float32Array }[]): Promise<void>;
+  putBlob(key: string, data: Buffer): Promise<void>;
+  blob(key: string): Promise<Buffer | undefined>;
+  sizeBytes(): Promise<number>;
+  stats(): Promise<{ files: number; chunks: number; terms: number; vectors: number }>;
+  close(): Promise<void>;
 }
 
 const SCHEMA_VERSION = 3;
@@ -139,14 +165,20 @@ CREATE TABLE IF NOT EXISTS vectors (chunk_id INTEGER PRIMARY KEY, vec BLOB NOT N
 CREATE TABLE IF NOT EXISTS embed_cache (key TEXT PRIMARY KEY, vec BLOB NOT NULL);
 `;
 
-/** Where the index of `root` lives: never inside the repository. */
-export function indexLocation(home: string, root: string): string {
-  const key = createHash("sha256").update(root).digest("hex").slice(0, 16);
-  return join(home, "code", `${key}.sqlite`);
+/** The key of the index of `root` in every store: the first 16 hex digits of the root's sha256. */
+export function indexKey(root: string): string {
+  return createHash("sha256").update(root).digest("hex").slice(0, 16);
 }
 
-const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-const fromBlob = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+/** Where the SQLite index of `root` lives: never inside the repository. */
+export function indexLocation(home: string, root: string): string {
+  return join(home, "code", `${indexKey(root)}.sqlite`);
+}
+
+/** A vector as stored (little-endian float32 bytes), and back. */
+export const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+export const fromBlob = (b: Buffer) =>
+  new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
 export function openSqliteIndex(
   home: string,
@@ -318,10 +350,51 @@ export function openSqliteIndex(
 
   let table: ChunkTable | undefined;
 
+  const chunkTable = (): ChunkTable => {
+    const generation = Number(q.meta.get("generation")?.value ?? "0");
+    if (table && table.generation === generation) return table;
+    const maxId = (db.prepare("SELECT coalesce(max(id), 0) AS m FROM chunks").get() as { m: number }).m;
+    const fileOf = new Int32Array(maxId + 1).fill(-1);
+    const len = new Float32Array(maxId + 1);
+    const kind = new Uint8Array(maxId + 1);
+    let count = 0;
+    let total = 0;
+    for (const r of db.prepare("SELECT id, file_id, len, kind FROM chunks").raw().iterate() as Iterable<
+      [number, number, number, string]
+    >) {
+      fileOf[r[0]] = r[1];
+      len[r[0]] = r[2];
+      kind[r[0]] = kindCode(r[3]);
+      count++;
+      total += r[2];
+    }
+    const files = new Map<number, { path: string; lang: string }>();
+    for (const r of db.prepare("SELECT id, path, lang FROM files").all() as {
+      id: number;
+      path: string;
+      lang: string;
+    }[])
+      files.set(r.id, { path: r.path, lang: r.lang });
+    table = { generation, maxId, fileOf, len, kind, count, avgLen: count ? total / count : 1, files };
+    return table;
+  };
+  const setSkipped = db.transaction((skipped: { path: string; reason: string }[]) => {
+    db.prepare("DELETE FROM skipped").run();
+    const ins = db.prepare("INSERT OR REPLACE INTO skipped (path, reason) VALUES (?, ?)");
+    for (const s of skipped) ins.run(s.path, s.reason);
+  });
+  const putVectors = db.transaction((rows: { chunkId: number; vec: Float32Array }[]) => {
+    for (const r of rows) q.putVector.run(r.chunkId, toBlob(r.vec));
+  });
+  const cacheEmbeddings = db.transaction((rows: { key: string; vec: Float32Array }[]) => {
+    for (const r of rows) q.putCache.run(r.key, toBlob(r.vec));
+  });
+
   return {
     root,
     location,
-    files() {
+    backend: "sqlite",
+    async files() {
       const out = new Map<string, FileRow>();
       for (const r of db
         .prepare("SELECT id, path, hash, size, mtime, lang, chunks FROM files")
@@ -329,67 +402,58 @@ export function openSqliteIndex(
         out.set(r.path, r);
       return out;
     },
-    applyFiles(updates, deletes, touches) {
-      applyFiles(updates, deletes, touches);
+    async applyFiles(updates, deletes, touches) {
+      try {
+        applyFiles(updates, deletes, touches);
+      } catch (err) {
+        // The transaction rolled back: postings not yet written and term ids it gave are not the index's.
+        pending.length = 0;
+        termIds.clear();
+        throw err;
+      }
     },
-    setSkipped: db.transaction((skipped: { path: string; reason: string }[]) => {
-      db.prepare("DELETE FROM skipped").run();
-      const ins = db.prepare("INSERT OR REPLACE INTO skipped (path, reason) VALUES (?, ?)");
-      for (const s of skipped) ins.run(s.path, s.reason);
-    }),
-    skipped(limit) {
+    async setSkipped(skipped) {
+      setSkipped(skipped);
+    },
+    async skipped(limit) {
       return db.prepare("SELECT path, reason FROM skipped ORDER BY path LIMIT ?").all(limit) as {
         path: string;
         reason: string;
       }[];
     },
-    skippedCount() {
+    async skippedCount() {
       return (db.prepare("SELECT count(*) AS n FROM skipped").get() as { n: number }).n;
     },
-    meta(key) {
+    async meta(key) {
       return q.meta.get(key)?.value;
     },
-    setMeta(key, value) {
+    async setMeta(key, value) {
       q.setMeta.run(key, value);
     },
-    chunkTable() {
-      const generation = Number(q.meta.get("generation")?.value ?? "0");
-      if (table && table.generation === generation) return table;
-      const maxId = (db.prepare("SELECT coalesce(max(id), 0) AS m FROM chunks").get() as { m: number }).m;
-      const fileOf = new Int32Array(maxId + 1).fill(-1);
-      const len = new Float32Array(maxId + 1);
-      const kind = new Uint8Array(maxId + 1);
-      let count = 0;
-      let total = 0;
-      for (const r of db.prepare("SELECT id, file_id, len, kind FROM chunks").raw().iterate() as Iterable<
-        [number, number, number, string]
-      >) {
-        fileOf[r[0]] = r[1];
-        len[r[0]] = r[2];
-        kind[r[0]] = kindCode(r[3]);
-        count++;
-        total += r[2];
+    async chunkTable() {
+      return chunkTable();
+    },
+    async terms(terms) {
+      const out = new Map<string, TermRow>();
+      for (const t of terms) {
+        const row = q.term.get(t);
+        if (row) out.set(t, row);
       }
-      const files = new Map<number, { path: string; lang: string }>();
-      for (const r of db.prepare("SELECT id, path, lang FROM files").all() as {
-        id: number;
-        path: string;
-        lang: string;
-      }[])
-        files.set(r.id, { path: r.path, lang: r.lang });
-      table = { generation, maxId, fileOf, len, kind, count, avgLen: count ? total / count : 1, files };
-      return table;
+      return out;
     },
-    term(term) {
-      return q.term.get(term);
+    async postings(termIds) {
+      const out = new Map<number, Posting[]>();
+      for (const id of termIds)
+        out.set(
+          id,
+          (q.postings.raw().all(id) as unknown as [number, number][]).map(([chunkId, tf]) => ({
+            chunkId,
+            tf,
+          })),
+        );
+      return out;
     },
-    postings(termId) {
-      return (q.postings.raw().all(termId) as unknown as [number, number][]).map(([chunkId, tf]) => ({
-        chunkId,
-        tf,
-      }));
-    },
-    chunks(ids) {
+    async chunks(ids) {
       if (ids.length === 0) return [];
       const rows = db
         .prepare(
@@ -399,27 +463,32 @@ export function openSqliteIndex(
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id)).filter((r): r is ChunkRow => r !== undefined);
     },
-    chunksByName(nameLc, prefix, limit) {
+    async chunksByName(nameLc, prefix, limit) {
       // `name_lc <> ''` lets SQLite use the partial index on name_lc.
       return (
         prefix ? byPrefix.all(nameLc, `${nameLc}\uffff`, limit) : byName.all(nameLc, limit)
       ) as ChunkRow[];
     },
-    chunksOfFile(path) {
+    async chunksByNames(namesLc, limit) {
+      const out = new Map<string, ChunkRow[]>();
+      for (const n of namesLc) if (!out.has(n)) out.set(n, byName.all(n, limit) as ChunkRow[]);
+      return out;
+    },
+    async chunksOfFile(path) {
       return db
         .prepare(
           `SELECT ${CHUNK_COLS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ? ORDER BY c.start_line`,
         )
         .all(path) as ChunkRow[];
     },
-    chunksWithoutVector(limit) {
+    async chunksWithoutVector(limit) {
       return db
         .prepare(
           "SELECT c.id AS id, c.hash AS hash, c.text AS text, c.context AS context, f.path AS path FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id NOT IN (SELECT chunk_id FROM vectors) LIMIT ?",
         )
         .all(limit) as { id: number; hash: string; text: string; context: string; path: string }[];
     },
-    *allChunkTexts() {
+    async *allChunkTexts() {
       const rows = db
         .prepare(
           "SELECT c.id AS id, c.text AS text, c.context AS context, f.path AS path FROM chunks c JOIN files f ON f.id = c.file_id",
@@ -427,13 +496,13 @@ export function openSqliteIndex(
         .iterate() as Iterable<{ id: number; text: string; context: string; path: string }>;
       yield* rows;
     },
-    putVectors: db.transaction((rows: { chunkId: number; vec: Float32Array }[]) => {
-      for (const r of rows) q.putVector.run(r.chunkId, toBlob(r.vec));
-    }),
-    clearVectors() {
+    async putVectors(rows) {
+      putVectors(rows);
+    },
+    async clearVectors() {
       db.prepare("DELETE FROM vectors").run();
     },
-    vectors() {
+    async vectors() {
       const rows = db.prepare("SELECT chunk_id, vec FROM vectors ORDER BY chunk_id").raw().all() as [
         number,
         Buffer,
@@ -448,20 +517,24 @@ export function openSqliteIndex(
       });
       return { ids, dim, data };
     },
-    cachedEmbedding(key) {
-      const r = q.cache.get(key);
-      return r ? fromBlob(r.vec) : undefined;
+    async cachedEmbeddings(keys) {
+      const out = new Map<string, Float32Array>();
+      for (const key of keys) {
+        const r = q.cache.get(key);
+        if (r) out.set(key, fromBlob(r.vec));
+      }
+      return out;
     },
-    cacheEmbeddings: db.transaction((rows: { key: string; vec: Float32Array }[]) => {
-      for (const r of rows) q.putCache.run(r.key, toBlob(r.vec));
-    }),
-    putBlob(key, data) {
+    async cacheEmbeddings(rows) {
+      cacheEmbeddings(rows);
+    },
+    async putBlob(key, data) {
       q.putBlob.run(key, data);
     },
-    blob(key) {
+    async blob(key) {
       return q.blob.get(key)?.data;
     },
-    sizeBytes() {
+    async sizeBytes() {
       let total = 0;
       for (const suffix of ["", "-wal", "-shm"]) {
         try {
@@ -472,7 +545,7 @@ export function openSqliteIndex(
       }
       return total;
     },
-    stats() {
+    async stats() {
       const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
       return {
         files: n("SELECT count(*) AS n FROM files"),
@@ -481,7 +554,7 @@ export function openSqliteIndex(
         vectors: n("SELECT count(*) AS n FROM vectors"),
       };
     },
-    close() {
+    async close() {
       db.close();
     },
   };
