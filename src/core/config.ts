@@ -474,6 +474,18 @@ export const SETTINGS: readonly Setting[] = [
     "How long audit records are kept.",
   ),
   S(
+    ["code", "rerank"],
+    "REPOWRIGHT_CODE_RERANK",
+    z.enum(["none", "cheap", "strong"]).default("none"),
+    "Which configured model (REPOWRIGHT_LLM_*) re-orders search_codebase's best files by reading their outlines, when a search does not say (its `rerank` input); `none`: the retrieval order.",
+  ),
+  S(
+    ["code", "rerankCandidates"],
+    "REPOWRIGHT_CODE_RERANK_CANDIDATES",
+    int(2, 100).default(20),
+    "How many of the best files the re-ranking model reads (their outlines: definitions and line ranges).",
+  ),
+  S(
     ["code", "maxOpenIndexes"],
     "REPOWRIGHT_CODE_MAX_OPEN_INDEXES",
     int(1, 1000).default(8),
@@ -910,6 +922,8 @@ export interface Config {
     indexUrl?: string;
     indexSchema: string;
     indexPoolSize: number;
+    rerank: "none" | "cheap" | "strong";
+    rerankCandidates: number;
   };
   sandbox: {
     level: "auto" | "bubblewrap" | "process";

@@ -159,20 +159,47 @@ export const searchCodebaseTool = tool({
       .max(30)
       .optional()
       .describe("Only files in these languages."),
+    rerank: z
+      .boolean()
+      .optional()
+      .describe(
+        "Let the configured model re-order the best files by reading their outlines (REPOWRIGHT_CODE_RERANK chooses the model; default: as configured, off unless set).",
+      ),
   }),
-  output: z.object({ results: z.array(hitSchema).describe("Best first.") }),
+  output: z.object({
+    results: z.array(hitSchema).describe("Best first."),
+    rerank: z
+      .object({
+        by: z.enum(["model", "retrieval"]).describe("Whose file order the results follow."),
+        reason: z.string().optional().describe("Why the retrieval order stands."),
+      })
+      .optional()
+      .describe("Present when re-ranking was asked for."),
+  }),
   annotations: READ_ONLY,
   async handler(input, ctx) {
     const service = ctx.deps;
-    const { results } = await service.search(input.path, input.query, {
+    const configured = ctx.config.code.rerank;
+    const tier =
+      input.rerank === false
+        ? "none"
+        : input.rerank
+          ? configured === "none"
+            ? "cheap"
+            : configured
+          : configured;
+    const unavailable = tier === "none" ? undefined : ctx.clients.models.unavailable();
+    const { results, rerank } = await service.search(input.path, input.query, {
       k: input.k,
       mode: input.mode,
       granularity: input.granularity,
       paths: input.paths,
       languages: input.languages,
       signal: ctx.signal,
+      ...(tier !== "none" && !unavailable ? { rerank: ctx.clients.models.get(tier) } : {}),
     });
-    return { results };
+    if (unavailable) return { results, rerank: { by: "retrieval" as const, reason: unavailable } };
+    return rerank ? { results, rerank } : { results };
   },
 });
 

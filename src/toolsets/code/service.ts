@@ -8,9 +8,11 @@ import type { Pool } from "pg";
 import type { Config } from "../../core/config.js";
 import { conflictError, notFoundError, validationError } from "../../core/errors.js";
 import type { Workspace } from "../../core/workspace.js";
+import type { Model } from "../../llm/models.js";
 import { type Embedder, externalEmbedder, lsiFor } from "./embedders.js";
 import { type IndexProgress, type IndexReport, indexRepository } from "./indexer.js";
 import { openPostgresIndex } from "./pg-store.js";
+import { applyFileOrder, fileOutline, type RerankOutcome, rerankFiles } from "./rerank.js";
 import { type Granularity, type SearchHit, type SearchMode, searchIndex } from "./search.js";
 import { type CodeIndex, openSqliteIndex } from "./store.js";
 
@@ -37,8 +39,10 @@ export interface CodeService {
       paths?: string[];
       languages?: string[];
       signal?: AbortSignal;
+      /** Re-order the best files with this model (rerank.ts); absent: the retrieval order. */
+      rerank?: Model;
     },
-  ): Promise<{ index: CodeIndex; results: SearchHit[] }>;
+  ): Promise<{ index: CodeIndex; results: SearchHit[]; rerank?: Omit<RerankOutcome, "order"> }>;
   /** The index of `path`, or a not_found error telling how to build it. */
   require(path: string): Promise<CodeIndex>;
   close(): Promise<void>;
@@ -184,8 +188,23 @@ export function createCodeService(
       const root = idx.root;
       hold(root);
       try {
-        const results = await searchIndex(idx, query, { ...options, embedder });
-        return { index: idx, results };
+        const { rerank: model, ...rest } = options;
+        if (!model) return { index: idx, results: await searchIndex(idx, query, { ...rest, embedder }) };
+        // The model reads more candidates than a short answer lists: the files it moves up come from there.
+        const wanted = config.code.rerankCandidates;
+        const k = Math.max(options.k, options.granularity === "file" ? wanted : wanted * 3);
+        const hits = await searchIndex(idx, query, { ...rest, k, embedder });
+        const paths = [...new Set(hits.map((h) => h.path))].slice(0, wanted);
+        const candidates = await Promise.all(
+          paths.map(async (p) => ({ path: p, outline: fileOutline(await idx.chunksOfFile(p)) })),
+        );
+        const outcome = await rerankFiles(model, query, candidates, options.signal);
+        const results = applyFileOrder(hits, outcome.order).slice(0, options.k);
+        return {
+          index: idx,
+          results,
+          rerank: { by: outcome.by, ...(outcome.reason ? { reason: outcome.reason } : {}) },
+        };
       } finally {
         release(root);
       }
