@@ -133,8 +133,10 @@ export class ChunkPool {
       return results;
     }
     while (this.slots.length < this.size) this.slots.push(this.spawn());
+    // Largest files first, so that no thread is left with a big file at the end of the batch.
+    const order = [...items.keys()].sort((a, b) => items[b]!.text.length - items[a]!.text.length || a - b);
     let next = 0;
-    const take = () => (next < items.length ? next++ : -1);
+    const take = () => (next < order.length ? order[next++]! : -1);
     const runWorker = async (slot: Slot): Promise<void> => {
       for (let i = take(); i >= 0; i = take()) {
         const item = items[i]!;
