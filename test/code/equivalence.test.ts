@@ -52,6 +52,11 @@ const EDGE_CASES: [string, string][] = [
     "edge/big-namespace.ts",
     `declare namespace Big {\n${Array.from({ length: 400 }, (_, i) => (i % 3 === 0 ? `  const c${i} = ${i};\n` : i % 3 === 1 ? `  class K${i} {\n    a${i}: number;\n    m${i}(): void;\n  }\n` : `  function f${i}(): void;\n`)).join("")}}\n`,
   ],
+  // A signature over 200 characters (cut), and one-line definitions followed by more code on their line.
+  [
+    "edge/long-signature.ts",
+    `export function wide(${Array.from({ length: 40 }, (_, i) => `p${i}: number`).join(", ")}) {\n  return 1;\n}\nfunction a() {} const b = 1; function c() { return b; }\n`,
+  ],
   ["edge/long.rs", `fn long() {\n${"    let x = 1;\n".repeat(400)}}\nimpl T {\n    fn a() {}\n}\n`],
   ["edge/doc.md", "# Title\ntext\n```\n# not a heading\n```\n## Two\nmore text\n"],
   ["edge/plain.txt", "alpha beta\n".repeat(200)],
