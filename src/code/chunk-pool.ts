@@ -9,16 +9,26 @@
  * Works from the built dist/ (chunk-worker.js) and from the TypeScript sources under tsx or vitest (then
  * the worker starts from chunk-worker-tsx.mjs, which registers tsx's loader first).
  *
- * How the indexer uses it (src/toolsets/code/indexer.ts): one pool per run, items collected per write batch,
+ * How the indexer (src/toolsets/code/indexer.ts, indexRepository) uses it: one pool per run, closed in a
+ * `finally`; instead of `await chunkFile(...)` + `chunkTerms` per file, the changed files of a write batch
+ * are collected (`pending.push({ f, hash, lang, text })`) and chunked together just before `flush()`:
  *
- *     const pool = new ChunkPool();               // size: min(2, availableParallelism() - 1)
+ *     const pool = new ChunkPool(); // min(2, availableParallelism() - 1) workers + this thread
  *     try {
- *       // for each batch of changed files (text, lang already read and detected):
- *       const results = await pool.chunk(batch.map((f) => ({ path: f.path, lang, text, syntax: !f.large })));
- *       // results[i].chunks: Chunk & { terms } for batch[i], ready for FileUpdate.chunks
+ *       // ... per changed file: pending.push({ f, hash, lang, text }); then, when the batch is full:
+ *       const results = await pool.chunk(
+ *         pending.map((p) => ({ path: p.f.path, lang: p.lang, text: p.text, syntax: !p.f.large })),
+ *       );
+ *       for (const [i, p] of pending.entries())
+ *         updates.push({ path: p.f.path, hash: p.hash, size: p.f.size, mtime: p.f.mtimeMs, lang: p.lang,
+ *                        chunks: results[i]!.chunks }); // chunks already carry their terms
+ *       // stats.chunks += results[i].chunks.length; results[i].error: worth a log line (line windows used)
  *     } finally {
  *       await pool.close();
  *     }
+ *
+ * Batches of a few MB (the indexer's 4 MB flush) keep both cores busy; a batch under 256 KiB (a typical
+ * incremental run) is chunked in-thread and starts no worker.
  */
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -109,6 +119,8 @@ export class ChunkPool {
   private slots: Slot[] = [];
   private nextId = 1;
   private closed = false;
+  /** The batch in progress: batches share the workers, so they run in turn. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: ChunkPoolOptions = {}) {
     this.size = Math.max(0, Math.floor(options.size ?? defaultPoolSize()));
@@ -122,8 +134,15 @@ export class ChunkPool {
     return this.slots.length;
   }
 
-  /** Chunks every item; results[i] is items[i]'s. */
-  async chunk(items: readonly ChunkItem[]): Promise<ChunkResult[]> {
+  /** Chunks every item; results[i] is items[i]'s. Concurrent calls run one after the other. */
+  chunk(items: readonly ChunkItem[]): Promise<ChunkResult[]> {
+    if (this.closed) return Promise.reject(new Error("ChunkPool is closed"));
+    const run = this.queue.then(() => this.chunkNow(items));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async chunkNow(items: readonly ChunkItem[]): Promise<ChunkResult[]> {
     if (this.closed) throw new Error("ChunkPool is closed");
     const results: ChunkResult[] = new Array(items.length);
     let bytes = 0;
@@ -155,9 +174,14 @@ export class ChunkPool {
     return results;
   }
 
-  /** Stops every worker; the pool cannot be used afterwards. Until then its threads keep the process alive. */
+  /**
+   * Stops every worker once the batch in progress is done; the pool cannot be used afterwards. Until then its
+   * threads keep the process alive.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    // A batch in progress finishes first (its workers are not killed under it).
+    await this.queue;
     const slots = this.slots;
     this.slots = [];
     await Promise.all(slots.map((s) => s.worker.terminate()));

@@ -67,6 +67,13 @@ describe("ChunkPool", () => {
     }
   });
 
+  it("runs batches given at the same time one after the other, each with its own results", async () => {
+    const items = fixtureItems();
+    const p = pool({ size: 2, minBatchBytes: 0 });
+    const [a, b] = await Promise.all([p.chunk(items.slice(0, 8)), p.chunk(items.slice(8))]);
+    expect([...a, ...b]).toEqual(await Promise.all(items.map(chunkInThread)));
+  });
+
   it("chunks a small batch in-thread without starting workers", async () => {
     const p = pool({ size: 2 });
     const items = fixtureItems().slice(0, 2);
