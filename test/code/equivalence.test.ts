@@ -94,7 +94,7 @@ describe("optimized indexing code against the reference implementations", () => 
       }
     }
     expect(chunks).toBeGreaterThan(1000);
-  });
+  }, 120_000);
 
   it("gives every chunk the same weighted terms, in the same order", async () => {
     for (const f of all) {
@@ -102,7 +102,7 @@ describe("optimized indexing code against the reference implementations", () => 
         expect([...chunkTerms(f.path, c)], `${f.path}:${c.startLine}`).toEqual([...refChunkTerms(f.path, c)]);
       }
     }
-  });
+  }, 120_000);
 
   it("tokenizes text exactly as the regular-expression tokenizer did", () => {
     const tricky = [
@@ -117,7 +117,7 @@ describe("optimized indexing code against the reference implementations", () => 
     }
     for (const w of ["sessions", "bus", "class", "is", "ties", "pies", "yes", "keys", "abcs", "s", "ss"])
       expect(stem(w)).toBe(refStem(w));
-  });
+  }, 120_000);
 
   it("trains the same LSI model bit for bit and embeds to the same vectors", async () => {
     const texts: string[] = [];
@@ -137,5 +137,5 @@ describe("optimized indexing code against the reference implementations", () => 
       for (const t of texts.slice(0, 300))
         expect(lsiEmbed(got, index, t)).toEqual(refLsiEmbed(want, index, t));
     }
-  });
+  }, 120_000);
 });
