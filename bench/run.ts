@@ -6,7 +6,19 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const ALL = ["memory", "goals", "code", "github", "llm", "queue", "resolver", "ci", "prs", "cli"];
+const ALL = [
+  "memory",
+  "goals",
+  "code",
+  "code-speed",
+  "github",
+  "llm",
+  "queue",
+  "resolver",
+  "ci",
+  "prs",
+  "cli",
+];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length > 0 ? wanted : ALL;
 

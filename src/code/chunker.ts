@@ -276,8 +276,15 @@ function docstring(node: Node, lang: string): string {
   return parts.join("\n").slice(0, 600);
 }
 
-function signature(node: Node): string {
-  const first = node.text.split("\n", 1)[0] ?? "";
+/**
+ * The first line of a definition, trimmed: read from the file's text between the node's start and the
+ * first newline (or the node's end), so a class or namespace spanning the whole file is not copied whole.
+ */
+function signature(node: Node, text: string): string {
+  const start = node.startIndex;
+  const end = node.endIndex;
+  const nl = text.indexOf("\n", start);
+  const first = text.slice(start, nl >= 0 && nl < end ? nl : end);
   return first.trim().slice(0, 200);
 }
 
@@ -292,7 +299,15 @@ interface Def {
 }
 
 /** Collects definitions depth-first; `prefix` is the qualified name of the enclosing container. */
-function collectDefs(node: Node, s: Spec, lang: string, prefix: string, ctx: string, out: Def[]): void {
+function collectDefs(
+  node: Node,
+  s: Spec,
+  lang: string,
+  prefix: string,
+  ctx: string,
+  out: Def[],
+  text: string,
+): void {
   for (const child of node.namedChildren) {
     if (!child) continue;
     let target = child;
@@ -314,13 +329,13 @@ function collectDefs(node: Node, s: Spec, lang: string, prefix: string, ctx: str
       }
     }
     if (!kind && s.containers.has(child.type)) {
-      collectDefs(child, s, lang, prefix, ctx, out);
+      collectDefs(child, s, lang, prefix, ctx, out, text);
       continue;
     }
     if (kind) {
       const symbol = prefix && name ? `${prefix}.${name}` : name;
       const doc = docstring(target, lang);
-      const sig = signature(target);
+      const sig = signature(target, text);
       out.push({
         node: target,
         start: child.startPosition.row + 1,
@@ -332,31 +347,60 @@ function collectDefs(node: Node, s: Spec, lang: string, prefix: string, ctx: str
       });
       if (s.containers.has(target.type)) {
         const body = target.childForFieldName("body") ?? target;
-        collectDefs(body, s, lang, symbol, [ctx, sig].filter(Boolean).join("\n"), out);
+        collectDefs(body, s, lang, symbol, [ctx, sig].filter(Boolean).join("\n"), out, text);
       }
     } else if (
       child.namedChildCount > 0 &&
       child.type !== "comment" &&
       /block|body|namespace|program/.test(child.type)
     ) {
-      collectDefs(child, s, lang, prefix, ctx, out);
+      collectDefs(child, s, lang, prefix, ctx, out, text);
     }
   }
 }
 
-function chunkByTree(root: Node, lines: readonly string[], lang: string, pathCtx: string): Chunk[] {
+/**
+ * The first line of the earliest definition strictly inside container `d` (starting after its first line,
+ * ending within it), or undefined. `byStart` holds the indexes of `defs` ordered by start line.
+ */
+function firstMemberStart(d: Def, defs: readonly Def[], byStart: Int32Array): number | undefined {
+  // Binary search: the first definition that starts after d's first line.
+  let lo = 0;
+  let hi = byStart.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (defs[byStart[mid]!]!.start > d.start) hi = mid;
+    else lo = mid + 1;
+  }
+  for (let k = lo; k < byStart.length; k++) {
+    const o = defs[byStart[k]!]!;
+    if (o.start > d.end) break;
+    if (o.end <= d.end) return o.start;
+  }
+  return undefined;
+}
+
+function chunkByTree(
+  root: Node,
+  lines: readonly string[],
+  lang: string,
+  pathCtx: string,
+  text: string,
+): Chunk[] {
   const s = SPECS[lang];
   if (!s) return [];
   const defs: Def[] = [];
-  collectDefs(root, s, lang, "", "", defs);
+  collectDefs(root, s, lang, "", "", defs, text);
   const out: Chunk[] = [];
   const covered = new Uint8Array(lines.length + 2);
+  const byStart = Int32Array.from(defs.keys()).sort((a, b) => defs[a]!.start - defs[b]!.start || a - b);
+  const containers = defs.filter((d) => d.container);
   for (const d of defs) {
-    const children = defs.filter((o) => o !== d && o.start >= d.start && o.end <= d.end && o.start > d.start);
     let end = d.end;
-    if (d.container && children.length > 0) {
+    if (d.container) {
       // The container's own chunk is its header: up to its first member definition.
-      end = Math.max(d.start, Math.min(...children.map((c) => c.start)) - 1);
+      const first = firstMemberStart(d, defs, byStart);
+      if (first !== undefined) end = Math.max(d.start, first - 1);
     }
     const ctx = `${pathCtx}\n${d.context}`;
     if (end - d.start + 1 > MAX_CHUNK_LINES)
@@ -370,7 +414,15 @@ function chunkByTree(root: Node, lines: readonly string[], lang: string, pathCtx
     const free = l <= lines.length && !covered[l];
     if (free && !runStart) runStart = l;
     if (!free && runStart) {
-      const enclosing = defs.filter((d) => d.container && d.start <= runStart && d.end >= l - 1).at(-1);
+      // The innermost (last collected) container around the run names it.
+      let enclosing: Def | undefined;
+      for (let k = containers.length - 1; k >= 0; k--) {
+        const c = containers[k]!;
+        if (c.start <= runStart && c.end >= l - 1) {
+          enclosing = c;
+          break;
+        }
+      }
       windows(out, lines, runStart, l - 1, "block", enclosing?.symbol ?? "", pathCtx);
       runStart = 0;
     }
@@ -427,7 +479,7 @@ export async function chunkFile(
       const tree = parser.parse(text);
       if (tree) {
         try {
-          const chunks = chunkByTree(tree.rootNode, lines, lang, pathCtx);
+          const chunks = chunkByTree(tree.rootNode, lines, lang, pathCtx, text);
           if (chunks.length > 0) return chunks;
         } finally {
           tree.delete();

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { chunkFile } from "../../code/chunker.js";
 import { detectLanguage } from "../../code/languages.js";
-import { pathTokens, termCounts, tokenize } from "../../code/tokenize.js";
+import { chunkTerms } from "../../code/terms.js";
 import { type Embedder, embeddingText, lsiFor } from "./embedders.js";
 import type { CodeIndex, FileUpdate } from "./store.js";
 import { skipByContent, walkRepository } from "./walk.js";
@@ -44,44 +44,6 @@ export interface IndexReport {
   vectors_embedded: number;
   embedder: string;
   duration_ms: number;
-}
-
-const SYMBOL_WEIGHT = 4;
-const PATH_WEIGHT = 2;
-
-const IMPORT_WEIGHT = 0.25;
-/** Lines that only bring names in (`import`, `from x import`, `require`, `#include`, `use`, re-exports). */
-const IMPORT_LINE =
-  /^\s*(import\b|from\s+[\w.]+\s+import\b|export\s+(\*|\{[^}]*\})\s+from\b|#include\b|use\s+[\w:]+|(const|let|var)\s+[\w{}\s,]+=\s*require\()/;
-
-/**
- * Weighted terms of one chunk: code and context, plus its symbol and its file's path as boosted fields.
- * Import lines count a quarter: they name what the file uses, not what it does.
- */
-export function chunkTerms(path: string, c: { context: string; text: string; symbol: string }) {
-  let body = c.text;
-  let imports = "";
-  if (/\b(import|require|include|use)\b/.test(body)) {
-    const kept: string[] = [];
-    const brought: string[] = [];
-    let open = false;
-    for (const line of body.split("\n")) {
-      // A multi-line `import { a,\n b }` continues until its closing brace or parenthesis.
-      if (open || IMPORT_LINE.test(line)) {
-        brought.push(line);
-        open = /[{(]/.test(line) ? !/[})]/.test(line) : open && !/[})]/.test(line);
-      } else kept.push(line);
-    }
-    if (brought.length) {
-      body = kept.join("\n");
-      imports = brought.join("\n");
-    }
-  }
-  const terms = termCounts(tokenize(`${c.context}\n${body}`));
-  if (imports) termCounts(tokenize(imports), terms, IMPORT_WEIGHT);
-  if (c.symbol) termCounts(tokenize(c.symbol), terms, SYMBOL_WEIGHT);
-  termCounts(pathTokens(path), terms, PATH_WEIGHT);
-  return terms;
 }
 
 export async function indexRepository(index: CodeIndex, options: IndexOptions): Promise<IndexReport> {

@@ -39,19 +39,44 @@ function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
 }
 
-/** Orthonormalizes the `cols` columns of a rows×cols row-major matrix in place (modified Gram-Schmidt). */
+/**
+ * Orthonormalizes the `cols` columns of a rows×cols row-major matrix in place (modified Gram-Schmidt).
+ * Each pass over a column subtracts its projection on one earlier column and, in the same loop, takes the
+ * dot product with the next one (or the norm after the last): the same operations in the same order as
+ * subtracting and measuring in separate passes, with half the passes over memory.
+ */
 function orthonormalize(m: Float64Array, rows: number, cols: number): void {
   const c: Float64Array[] = [];
   for (let j = 0; j < cols; j++) {
     const v = new Float64Array(rows);
     for (let r = 0; r < rows; r++) v[r] = m[r * cols + j]!;
-    for (const p of c) {
-      let dot = 0;
-      for (let r = 0; r < rows; r++) dot += v[r]! * p[r]!;
-      for (let r = 0; r < rows; r++) v[r]! -= dot * p[r]!;
-    }
     let norm = 0;
-    for (let r = 0; r < rows; r++) norm += v[r]! ** 2;
+    if (c.length === 0) {
+      for (let r = 0; r < rows; r++) norm += v[r]! ** 2;
+    } else {
+      let dot = 0;
+      const c0 = c[0]!;
+      for (let r = 0; r < rows; r++) dot += v[r]! * c0[r]!;
+      for (let p = 0; p < c.length; p++) {
+        const cp = c[p]!;
+        const cn = c[p + 1];
+        if (cn) {
+          let nextDot = 0;
+          for (let r = 0; r < rows; r++) {
+            const x = v[r]! - dot * cp[r]!;
+            v[r] = x;
+            nextDot += x * cn[r]!;
+          }
+          dot = nextDot;
+        } else {
+          for (let r = 0; r < rows; r++) {
+            const x = v[r]! - dot * cp[r]!;
+            v[r] = x;
+            norm += x ** 2;
+          }
+        }
+      }
+    }
     norm = Math.sqrt(norm) || 1;
     for (let r = 0; r < rows; r++) v[r]! /= norm;
     c.push(v);
@@ -122,11 +147,22 @@ function docCounts(text: string, vocabIndex: Map<string, number>): Map<number, n
 
 /** PPMI weights of one document's counts under the corpus statistics (dampened, clipped at zero). */
 function ppmi(counts: Map<number, number>, model: Pick<LsiModel, "termCount" | "total">): SparseDoc {
+  return ppmiOf([...counts.keys()], [...counts.values()], model);
+}
+
+/** `ppmi` of counts given as parallel arrays (term index, count), in the order they were first seen. */
+function ppmiOf(
+  terms: ArrayLike<number>,
+  counts: ArrayLike<number>,
+  model: Pick<LsiModel, "termCount" | "total">,
+): SparseDoc {
   let docTotal = 0;
-  for (const c of counts.values()) docTotal += c;
+  for (let k = 0; k < counts.length; k++) docTotal += counts[k]!;
   const idx: number[] = [];
   const w: number[] = [];
-  for (const [i, c] of counts) {
+  for (let k = 0; k < terms.length; k++) {
+    const i = terms[k]!;
+    const c = counts[k]!;
     // pmi(t, d) = log( p(t|d) / p(t) ), with the count sublinear so one repeated word does not dominate.
     const pmi = Math.log(((1 + Math.log(c)) / docTotal) * (model.total / model.termCount[i]!));
     if (pmi > 0) {
@@ -141,40 +177,81 @@ function ppmi(counts: Map<number, number>, model: Pick<LsiModel, "termCount" | "
 export function trainLsi(texts: Iterable<string>, options: LsiOptions = {}): LsiModel {
   const dimWanted = options.dim ?? 64;
   const maxVocab = options.maxVocab ?? 20_000;
-  const docsTokens: string[][] = [];
-  const df = new Map<string, number>();
+  // Every distinct token gets an id; documents are kept as id arrays; document frequencies are counted
+  // with a per-token "last document seen" stamp instead of a Set per document.
+  const tokenIds = new Map<string, number>();
+  const tokens: string[] = [];
+  const dfs: number[] = [];
+  const lastDoc: number[] = [];
+  const docIds: Int32Array[] = [];
   for (const text of texts) {
     const toks = tokenize(text);
-    docsTokens.push(toks);
-    for (const t of new Set(toks)) df.set(t, (df.get(t) ?? 0) + 1);
+    const d = docIds.length;
+    const ids = new Int32Array(toks.length);
+    for (let k = 0; k < toks.length; k++) {
+      const t = toks[k]!;
+      let id = tokenIds.get(t);
+      if (id === undefined) {
+        id = tokens.length;
+        tokenIds.set(t, id);
+        tokens.push(t);
+        dfs.push(0);
+        lastDoc.push(-1);
+      }
+      ids[k] = id;
+      if (lastDoc[id] !== d) {
+        lastDoc[id] = d;
+        dfs[id]!++;
+      }
+    }
+    docIds.push(ids);
   }
-  const nDocs = docsTokens.length;
-  const vocab = [...df.entries()]
+  const nDocs = docIds.length;
+  const vocab = tokens
+    .map((t, id) => [t, dfs[id]!] as const)
     .filter(([, n]) => n >= 2 && n <= Math.max(2, nDocs * 0.5))
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, maxVocab)
     .map(([t]) => t);
-  const vocabIndex = new Map(vocab.map((t, i) => [t, i]));
   const V = vocab.length;
+  const vocabOf = new Int32Array(tokens.length).fill(-1);
+  for (let i = 0; i < V; i++) vocabOf[tokenIds.get(vocab[i]!)!] = i;
   const termCount = new Float64Array(V);
-  const countsPerDoc: Map<number, number>[] = [];
+  // Per document: its vocabulary terms in the order first seen, and their counts.
+  const docTerms: Int32Array[] = [];
+  const docCountsOf: Int32Array[] = [];
+  const stamp = new Int32Array(V).fill(-1);
+  const slot = new Int32Array(V);
+  const terms: number[] = [];
+  const counts: number[] = [];
   let total = 0;
-  for (const toks of docsTokens) {
-    const counts = new Map<number, number>();
-    for (const t of toks) {
-      const i = vocabIndex.get(t);
-      if (i !== undefined) counts.set(i, (counts.get(i) ?? 0) + 1);
+  for (let d = 0; d < docIds.length; d++) {
+    const ids = docIds[d]!;
+    terms.length = 0;
+    counts.length = 0;
+    for (let k = 0; k < ids.length; k++) {
+      const i = vocabOf[ids[k]!]!;
+      if (i < 0) continue;
+      if (stamp[i] !== d) {
+        stamp[i] = d;
+        slot[i] = terms.length;
+        terms.push(i);
+        counts.push(1);
+      } else counts[slot[i]!]!++;
     }
-    for (const [i, c] of counts) {
-      const s = 1 + Math.log(c);
-      termCount[i]! += s;
+    for (let k = 0; k < terms.length; k++) {
+      const s = 1 + Math.log(counts[k]!);
+      termCount[terms[k]!]! += s;
       total += s;
     }
-    if (counts.size > 0) countsPerDoc.push(counts);
+    if (terms.length > 0) {
+      docTerms.push(Int32Array.from(terms));
+      docCountsOf.push(Int32Array.from(counts));
+    }
   }
-  docsTokens.length = 0;
+  docIds.length = 0;
   const stats = { termCount, total: total || 1 };
-  const docs = countsPerDoc.map((c) => ppmi(c, stats));
+  const docs = docTerms.map((t, k) => ppmiOf(t, docCountsOf[k]!, stats));
   const D = docs.length;
   const dim = Math.max(1, Math.min(dimWanted, V - 1, D - 1));
   if (V < 2 || D < 2) return { vocab, termCount, total: stats.total, dim: 0, u: new Float32Array(0) };
@@ -237,12 +314,16 @@ export function trainLsi(texts: Iterable<string>, options: LsiOptions = {}): Lsi
   const { values, vectors } = symmetricEigen(c, l);
   const order = [...values.keys()].sort((a, b) => values[b]! - values[a]!).slice(0, dim);
   // U = Q · W  (V×dim)
+  // The chosen eigenvectors as rows (wt[k*l + j] = vectors[j*l + order[k]]), read contiguously.
+  const wt = new Float64Array(dim * l);
+  for (let k = 0; k < dim; k++) for (let j = 0; j < l; j++) wt[k * l + j] = vectors[j * l + order[k]!]!;
   const u = new Float32Array(V * dim);
   for (let t = 0; t < V; t++) {
+    const row = t * l;
     for (let k = 0; k < dim; k++) {
-      const e = order[k]!;
+      const wk = k * l;
       let s = 0;
-      for (let j = 0; j < l; j++) s += y[t * l + j]! * vectors[j * l + e]!;
+      for (let j = 0; j < l; j++) s += y[row + j]! * wt[wk + j]!;
       u[t * dim + k] = s;
     }
   }
