@@ -5,9 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { chunkFile } from "../../code/chunker.js";
+import { ChunkPool } from "../../code/chunk-pool.js";
 import { detectLanguage } from "../../code/languages.js";
-import { chunkTerms } from "../../code/terms.js";
 import { type Embedder, embeddingText, lsiFor } from "./embedders.js";
 import type { CodeIndex, FileUpdate } from "./store.js";
 import { skipByContent, walkRepository } from "./walk.js";
@@ -27,6 +26,8 @@ export interface IndexOptions {
   embedder: "lsi" | "none" | Embedder;
   signal?: AbortSignal;
   onProgress?: (p: IndexProgress) => void | Promise<void>;
+  /** Worker threads that chunk files (default min(2, cores - 1); 0: this thread only). */
+  threads?: number;
   /** Files per transaction. */
   batchFiles?: number;
 }
@@ -65,70 +66,99 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
   let updates: FileUpdate[] = [];
   let deletes: string[] = [];
   let touches: { path: string; mtime: number }[] = [];
+  // Changed files of the current write batch, chunked together (on every core) just before it is written.
+  let pending: {
+    path: string;
+    hash: string;
+    size: number;
+    mtime: number;
+    lang: string;
+    text: string;
+    large: boolean;
+  }[] = [];
   let pendingBytes = 0;
-  const stats = { indexed: 0, unchanged: 0, chunks: 0, bytes: 0 };
+  const stats = { indexed: 0, unchanged: 0, chunks: 0, bytes: 0, deleted: 0 };
   const batchFiles = options.batchFiles ?? 64;
+  const pool = new ChunkPool(options.threads === undefined ? {} : { size: options.threads });
   const flush = async () => {
+    if (pending.length) {
+      const results = await pool.chunk(
+        pending.map((p) => ({ path: p.path, lang: p.lang, text: p.text, syntax: !p.large })),
+      );
+      for (const [i, { text: _text, large: _large, ...file }] of pending.entries()) {
+        const chunks = results[i]!.chunks;
+        updates.push({ ...file, chunks });
+        stats.chunks += chunks.length;
+      }
+    }
     if (updates.length || deletes.length || touches.length) await index.applyFiles(updates, deletes, touches);
+    pending = [];
     updates = [];
     deletes = [];
     touches = [];
     pendingBytes = 0;
   };
   const total = walk.files.length;
-  let done = 0;
-  let lastReport = 0;
-  for (const f of walk.files) {
-    done++;
-    if (Date.now() - lastReport > 200) {
-      lastReport = Date.now();
-      await report({ phase: "index", done, total, message: f.path });
-    }
-    const prev = known.get(f.path);
-    if (prev && prev.size === f.size && prev.mtime === f.mtimeMs) {
+  try {
+    let done = 0;
+    let lastReport = 0;
+    for (const f of walk.files) {
+      done++;
+      if (Date.now() - lastReport > 200) {
+        lastReport = Date.now();
+        await report({ phase: "index", done, total, message: f.path });
+      }
+      const prev = known.get(f.path);
+      if (prev && prev.size === f.size && prev.mtime === f.mtimeMs) {
+        seen.add(f.path);
+        stats.unchanged++;
+        continue;
+      }
+      let buf: Buffer;
+      try {
+        buf = await readFile(f.abs);
+      } catch (err) {
+        skipped.push({
+          path: f.path,
+          reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? "error"}`,
+        });
+        continue;
+      }
+      stats.bytes += buf.length;
+      const reason = skipByContent(buf);
+      if (reason) {
+        skipped.push({ path: f.path, reason });
+        continue;
+      }
       seen.add(f.path);
-      stats.unchanged++;
-      continue;
+      const hash = createHash("sha256").update(buf).digest("hex").slice(0, 32);
+      if (prev && prev.hash === hash) {
+        touches.push({ path: f.path, mtime: f.mtimeMs });
+        stats.unchanged++;
+        continue;
+      }
+      const text = buf.toString("utf8");
+      const lang = detectLanguage(f.path, text.slice(0, 200).split("\n", 1)[0]);
+      pending.push({
+        path: f.path,
+        hash,
+        size: f.size,
+        mtime: f.mtimeMs,
+        lang,
+        text,
+        large: f.large === true,
+      });
+      stats.indexed++;
+      pendingBytes += buf.length;
+      if (pending.length >= batchFiles || pendingBytes > 4_000_000) await flush();
     }
-    let buf: Buffer;
-    try {
-      buf = await readFile(f.abs);
-    } catch (err) {
-      skipped.push({ path: f.path, reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? "error"}` });
-      continue;
-    }
-    stats.bytes += buf.length;
-    const reason = skipByContent(buf);
-    if (reason) {
-      skipped.push({ path: f.path, reason });
-      continue;
-    }
-    seen.add(f.path);
-    const hash = createHash("sha256").update(buf).digest("hex").slice(0, 32);
-    if (prev && prev.hash === hash) {
-      touches.push({ path: f.path, mtime: f.mtimeMs });
-      stats.unchanged++;
-      continue;
-    }
-    const text = buf.toString("utf8");
-    const lang = detectLanguage(f.path, text.slice(0, 200).split("\n", 1)[0]);
-    const chunks = await chunkFile(f.path, lang, text, { syntax: !f.large });
-    updates.push({
-      path: f.path,
-      hash,
-      size: f.size,
-      mtime: f.mtimeMs,
-      lang,
-      chunks: chunks.map((c) => ({ ...c, terms: chunkTerms(f.path, c) })),
-    });
-    stats.indexed++;
-    stats.chunks += chunks.length;
-    pendingBytes += buf.length;
-    if (updates.length >= batchFiles || pendingBytes > 4_000_000) await flush();
+    for (const path of known.keys()) if (!seen.has(path)) deletes.push(path);
+    stats.deleted = deletes.length;
+    await flush();
+  } finally {
+    await pool.close();
   }
-  for (const path of known.keys()) if (!seen.has(path)) deletes.push(path);
-  const deleted = deletes.length;
-  await flush();
+  const deleted = stats.deleted;
   await index.setSkipped(skipped);
   await index.setMeta("indexed_at", new Date().toISOString());
 
