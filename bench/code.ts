@@ -1,17 +1,18 @@
 /**
  * Code toolset benchmark. Two parts, both on real trees:
- * 1. Localization quality on the dev set (../shared/bench/localization-dev.jsonl, repositories at their base
- *    commits under REPOWRIGHT_LOCDEV): file-level Acc@1/5/10 and MRR with the whole issue as the query, for
- *    lexical, semantic and hybrid against a plain BM25 over whole files with `\w+` tokens.
+ * 1. Localization quality on every set in bench/localization.ts (the SWE-bench dev set under REPOWRIGHT_LOCDEV,
+ *    the JavaScript set under REPOWRIGHT_LOCSET_JS; repositories at their base commits): file-level
+ *    Acc@1/5/10 and MRR with the whole issue as the query, for lexical, semantic and hybrid at file and chunk
+ *    granularity, against a plain BM25 over whole files with `\w+` tokens.
  * 2. Speed on one tree (REPOWRIGHT_BENCH_TREE, default: the first dev-set checkout, else this repository's
  *    src/): files/s and MB/s cold and incremental, query p50/p95 per mode, index size, and `rg` over the
  *    same tree when ripgrep is installed.
  */
 import { spawnSync } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import pg from "pg";
@@ -22,83 +23,18 @@ import { openPostgresIndex } from "../src/toolsets/code/pg-store.js";
 import { type SearchMode, searchIndex, type Tuning } from "../src/toolsets/code/search.js";
 import { type CodeIndex, indexLocation, openSqliteIndex } from "../src/toolsets/code/store.js";
 import { walkRepository } from "../src/toolsets/code/walk.js";
-
-interface Instance {
-  instance_id: string;
-  repo: string;
-  base_commit: string;
-  problem_statement: string;
-  files_changed: string[];
-}
+import {
+  checkoutsOf,
+  fmt,
+  type Instance,
+  LOCALIZATION_SETS,
+  plainBm25,
+  readInstances,
+  type Scores,
+  score,
+} from "./localization.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DEV_SET = resolve(here, "../../shared/bench/localization-dev.jsonl");
-
-interface Scores {
-  acc1: number;
-  acc5: number;
-  acc10: number;
-  mrr: number;
-}
-
-function score(ranked: string[][], gold: string[][]): Scores {
-  let a1 = 0;
-  let a5 = 0;
-  let a10 = 0;
-  let mrr = 0;
-  ranked.forEach((r, i) => {
-    const g = gold[i]!;
-    const within = (k: number) => g.every((f) => r.slice(0, k).includes(f));
-    if (within(1)) a1++;
-    if (within(5)) a5++;
-    if (within(10)) a10++;
-    const first = r.findIndex((f) => g.includes(f));
-    if (first >= 0) mrr += 1 / (first + 1);
-  });
-  const n = ranked.length || 1;
-  return { acc1: (100 * a1) / n, acc5: (100 * a5) / n, acc10: (100 * a10) / n, mrr: mrr / n };
-}
-
-const fmt = (s: Scores) =>
-  `Acc@1 ${s.acc1.toFixed(1).padStart(5)}  Acc@5 ${s.acc5.toFixed(1).padStart(5)}  Acc@10 ${s.acc10.toFixed(1).padStart(5)}  MRR ${s.mrr.toFixed(3)}`;
-
-/** Plain BM25 over whole files with `\w+` tokens (k1 1.2, b 0.75): the baseline the issue quotes. */
-async function plainBm25(root: string, paths: string[], query: string): Promise<string[]> {
-  const docs: Map<string, number>[] = [];
-  const lens: number[] = [];
-  const df = new Map<string, number>();
-  for (const p of paths) {
-    const text = await readFile(join(root, p), "utf8");
-    const tf = new Map<string, number>();
-    let n = 0;
-    for (const m of text.toLowerCase().matchAll(/\w+/g)) {
-      tf.set(m[0], (tf.get(m[0]) ?? 0) + 1);
-      n++;
-    }
-    for (const t of tf.keys()) df.set(t, (df.get(t) ?? 0) + 1);
-    docs.push(tf);
-    lens.push(n);
-  }
-  const avg = lens.reduce((a, b) => a + b, 0) / (lens.length || 1);
-  const N = docs.length;
-  const qt = [...query.toLowerCase().matchAll(/\w+/g)].map((m) => m[0]);
-  const scores = docs.map((tf, i) => {
-    let s = 0;
-    for (const t of qt) {
-      const f = tf.get(t);
-      if (!f) continue;
-      const d = df.get(t)!;
-      s +=
-        Math.log(1 + (N - d + 0.5) / (d + 0.5)) * ((f * 2.2) / (f + 1.2 * (0.25 + (0.75 * lens[i]!) / avg)));
-    }
-    return s;
-  });
-  return paths
-    .map((p, i) => [p, scores[i]!] as const)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 10)
-    .map(([p]) => p);
-}
 
 /** Distinct files of a chunk list, in the order they first appear. */
 function distinctFiles(paths: string[]): string[] {
@@ -180,27 +116,47 @@ export async function scoreLocSet(
   return out;
 }
 
-function readInstances(file: string): Instance[] {
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Instance);
+/**
+ * Part 1: every localization set whose checkouts are there, each at file and chunk granularity beside plain
+ * BM25; a set without checkouts is skipped with the reason. Indexes go to `<checkouts>/../<folder>-index`
+ * (REPOWRIGHT_LOCDEV_HOME overrides it for the dev set) and are reused on the next run.
+ */
+export async function localization(options: LocSetOptions = {}) {
+  const results: Record<string, Record<string, Scores>> = {};
+  for (const set of LOCALIZATION_SETS) {
+    const where = checkoutsOf(set);
+    if ("skip" in where) {
+      console.log(`code bench: ${set.name} skipped — ${where.skip}`);
+      continue;
+    }
+    const home =
+      set.env === "REPOWRIGHT_LOCDEV"
+        ? (process.env["REPOWRIGHT_LOCDEV_HOME"] ?? join(where.dir, "..", "locdev-index"))
+        : join(where.dir, "..", `${basename(resolve(where.dir))}-index`);
+    results[set.name] = await scoreLocSet(
+      `${set.name} (${set.description})`,
+      readInstances(set.file),
+      where.dir,
+      home,
+      {
+        embedder: process.env["REPOWRIGHT_LOCDEV_EMBEDDER"] === "none" ? "none" : "lsi",
+        ...options,
+      },
+    );
+  }
+  return results;
 }
 
+/** The dev set alone (what the tuning scripts call). */
 export async function locdev(options: LocSetOptions = {}) {
-  const dir = process.env["REPOWRIGHT_LOCDEV"];
-  if (!dir || !existsSync(dir)) {
-    console.log(
-      "code bench: localization dev set skipped — set REPOWRIGHT_LOCDEV to a folder of checkouts (see ../shared/bench/README.md)",
-    );
+  const set = LOCALIZATION_SETS[0]!;
+  const where = checkoutsOf(set);
+  if ("skip" in where) {
+    console.log(`code bench: ${set.name} skipped — ${where.skip}`);
     return undefined;
   }
-  if (!existsSync(DEV_SET)) {
-    console.log(`code bench: localization dev set skipped — ${DEV_SET} not found`);
-    return undefined;
-  }
-  const home = process.env["REPOWRIGHT_LOCDEV_HOME"] ?? join(dir, "..", "locdev-index");
-  return scoreLocSet("localization dev set", readInstances(DEV_SET), dir, home, {
+  const home = process.env["REPOWRIGHT_LOCDEV_HOME"] ?? join(where.dir, "..", "locdev-index");
+  return scoreLocSet(set.name, readInstances(set.file), where.dir, home, {
     embedder: process.env["REPOWRIGHT_LOCDEV_EMBEDDER"] === "none" ? "none" : "lsi",
     ...options,
   });
@@ -392,10 +348,11 @@ export async function speed() {
 
 export async function run(): Promise<void> {
   await speed();
-  await locdev();
+  await localization();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv[2] === "locdev") await locdev();
+  else if (process.argv[2] === "localization") await localization();
   else await run();
 }
