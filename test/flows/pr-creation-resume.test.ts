@@ -20,7 +20,14 @@ const FLOW = readFileSync(join(root, "flows/pr_creation.yaml"), "utf8");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Pull = { number: number; state: string; head: { ref: string }; base: { ref: string } };
 
-describe("the pr_creation flow whose worker is killed during create_prs", () => {
+// Where the kill lands: the stack's first look at the second branch (whether an earlier run made it) is
+// held at the emulator, or its second (push_files reading the branch it just made, before the commit).
+const KILLS = [
+  { held: 0, when: "between the first pull request and the second branch" },
+  { held: 1, when: "between the second branch and its commit" },
+];
+
+describe.each(KILLS)("the pr_creation flow whose worker is killed $when", ({ held: skip }) => {
   const home = mkdtempSync(join(tmpdir(), "rw-prs-resume-home-"));
   const work = mkdtempSync(join(tmpdir(), "rw-prs-resume-work-"));
   const children: ChildProcess[] = [];
@@ -120,9 +127,9 @@ describe("the pr_creation flow whose worker is killed during create_prs", () => 
     );
     const job = (await app.queue.list()).find((j) => j.kind === FLOW_JOB);
     expect(job).toBeDefined();
-    // The stack's look for an earlier run's second branch is held at the emulator, so the kill lands
-    // between the first pull request and the second branch, whatever the machine's speed.
+    // Held at the emulator, so the kill lands there whatever the machine's speed.
     emu.faults.push({
+      after: skip,
       method: "GET",
       path: "/repos/acme/api/branches/split**2-*",
       kind: "latency",
@@ -138,6 +145,12 @@ describe("the pr_creation flow whose worker is killed during create_prs", () => 
     expect(before.map((p) => p.base.ref)).toEqual(["main"]);
     const firstBranch = before[0]!.head.ref;
     const firstHead = git("rev-parse", `refs/heads/${firstBranch}`);
+    const branchesAtKill = git("for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/split/")
+      .split("\n")
+      .filter(Boolean);
+    // The second branch is not there yet, or there with nothing on it: the first branch's commit.
+    expect(branchesAtKill).toHaveLength(skip + 1);
+    if (skip === 1) expect(branchesAtKill[1]!.split(" ")[1]).toBe(firstHead);
 
     worker();
     const done = await app.queue.wait(job!.id, { timeoutMs: 120_000 });
