@@ -11,7 +11,13 @@ import { validationError } from "../../core/errors.js";
 import type { Workspace } from "../../core/workspace.js";
 import { type GitRepository, openRepository } from "../../git/repo.js";
 import { type FileKind, kindOf } from "./group.js";
-import { goModulePath, IMPORT_LANGUAGES, ImportResolver, readImports } from "./imports.js";
+import {
+  goModulePath,
+  IMPORT_LANGUAGES,
+  ImportResolver,
+  type ResolvedImport,
+  readImports,
+} from "./imports.js";
 
 export type AnalyzedStatus = "added" | "modified" | "deleted" | "renamed" | "copied" | "type_changed";
 
@@ -300,9 +306,23 @@ export async function analyzeRepository(
     present,
     goMod?.kind === "file" ? goModulePath(goMod.content.toString("utf8")) : undefined,
   );
+  // Tests often reach the changed code through an unchanged file (a package's __init__, a helper that
+  // re-exports it): for them those unchanged files are followed, so the test rides with what it tests.
+  let through: ((p: string, language: string, text: string) => Promise<ResolvedImport[]>) | undefined;
+  const testThrough = async (p: string, language: string, text: string) => {
+    if (!through) {
+      const tracked = (await repo.run(["ls-files", "-z"])).split("\0").filter(Boolean);
+      const all = new ImportResolver(new Set([...tracked, ...present]), resolver.goModulePath);
+      through = (q, l, t) => indirectImports(workspace, repo.root, all, present, q, l, t);
+    }
+    return through(p, language, text);
+  };
   for (const [p, text] of texts) {
     const f = files.get(p)!;
     const imports = resolver.resolve(p, f.language, await readImports(f.language, text));
+    if (f.kind === "test")
+      for (const i of await testThrough(p, f.language, text))
+        if (!imports.some((d) => d.path === i.path)) imports.push(i);
     f.imports = imports.map(({ path: target, line }) => ({ path: target, line }));
     // What each hunk needs: the imports on its lines, and those whose names its added lines mention.
     const lines = hunkLines.get(p);
@@ -468,4 +488,45 @@ export function applyHunks(base: string, hunks: readonly HunkWithLines[]): strin
   }
   if (lines.length === 0) return "";
   return `${lines.join("\n")}${missingNewline ? "" : "\n"}`;
+}
+
+/**
+ * The changed files a file reaches through unchanged files of the repository (up to three of them deep,
+ * at most 200 read): each with the line and names of the file's own import that leads there.
+ */
+async function indirectImports(
+  workspace: Workspace,
+  root: string,
+  all: ImportResolver,
+  changed: ReadonlySet<string>,
+  path: string,
+  language: string,
+  text: string,
+): Promise<ResolvedImport[]> {
+  const out = new Map<string, ResolvedImport>();
+  const seen = new Set<string>([path]);
+  let budget = 200;
+  for (const first of all.resolve(path, language, await readImports(language, text))) {
+    if (changed.has(first.path)) continue;
+    let frontier = [first.path];
+    for (let depth = 0; depth < 3 && frontier.length > 0; depth++) {
+      const next: string[] = [];
+      for (const q of frontier) {
+        if (seen.has(q) || budget-- <= 0) continue;
+        seen.add(q);
+        const entry = await workspace.entry(root, q).catch(() => null);
+        if (entry?.kind !== "file" || entry.content.length > 512 * 1024) continue;
+        const body = entry.content.toString("utf8");
+        const lang = detectLanguage(q, body.slice(0, 200).split("\n")[0]);
+        if (!IMPORT_LANGUAGES.has(lang)) continue;
+        for (const t of all.resolve(q, lang, await readImports(lang, body))) {
+          if (!changed.has(t.path)) next.push(t.path);
+          else if (t.path !== path && !out.has(t.path))
+            out.set(t.path, { path: t.path, line: first.line, names: [...first.names] });
+        }
+      }
+      frontier = next;
+    }
+  }
+  return [...out.values()];
 }

@@ -185,6 +185,11 @@ export class ImportResolver {
     }
   }
 
+  /** The root go.mod's module path, when there is one. */
+  get goModulePath(): string | undefined {
+    return this.goModule;
+  }
+
   resolve(path: string, language: string, imports: readonly RawImport[]): ResolvedImport[] {
     const out = new Map<string, ResolvedImport>();
     let bound: string[] = [];
