@@ -1,15 +1,14 @@
 /**
  * `repowright index <path>` (progress bar on stderr) and `repowright search "<query>" --repo <path>`.
- * Both run in-process against the same code service the MCP tools use.
+ * Both build the app for the code toolset and call its tools (index_repository, search_codebase) through the
+ * host, as an MCP client would: the same validation, time limit, redaction, metrics and audit apply.
  */
 import { basename } from "node:path";
 import { watch as chokidarWatch } from "chokidar";
 import { type Command, Option } from "commander";
-import { type Config, loadConfig } from "../core/config.js";
+import { type App, createApp } from "../app.js";
 import { AppError, isToolError } from "../core/errors.js";
-import { createWorkspace } from "../core/workspace.js";
-import { createCodeIndexPool } from "../toolsets/code/pg-store.js";
-import { type CodeService, createCodeService } from "../toolsets/code/service.js";
+import type { ProgressUpdate } from "../mcp/tool.js";
 import { skipDirByName } from "../toolsets/code/walk.js";
 import type { CliIo } from "./program.js";
 
@@ -19,45 +18,65 @@ function bar(done: number, total: number, width = 30): string {
   return `[${"#".repeat(n)}${".".repeat(width - n)}] ${(f * 100).toFixed(0).padStart(3)}%`;
 }
 
-/**
- * A code service for one command, with its own PostgreSQL pool when the index lives there
- * (`REPOWRIGHT_CODE_INDEX=postgres`); `fn` runs with it and everything is closed after.
- */
-async function withService<T>(
-  config: Readonly<Config>,
-  dir: string,
-  io: CliIo,
-  fn: (service: CodeService) => Promise<T>,
-): Promise<T> {
-  const pool =
-    config.code.index === "postgres"
-      ? await userErrors(async () =>
-          createCodeIndexPool(config.code, (err) =>
-            io.stderr.write(`code index connection failed: ${err.message}\n`),
-          ),
-        )
-      : undefined;
-  try {
-    // The directory the user named is the workspace of this command.
-    const service = createCodeService(config, createWorkspace([dir]), { pool });
-    try {
-      return await fn(service);
-    } finally {
-      await service.close();
-    }
-  } finally {
-    await pool?.end();
-  }
-}
+const CALLER = { id: "cli", roles: ["admin"], transport: "in-process" as const };
 
-/** Runs `fn`, turning a ToolError (bad path, not indexed, ...) into the CLI's one-line user error. */
-async function userErrors<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * The app with the code toolset only, the directory the user named added to the workspace roots; `fn` runs
+ * with it and everything (store, PostgreSQL pool, open indexes) is closed after.
+ */
+async function withApp<T>(dir: string, io: CliIo, fn: (app: App) => Promise<T>): Promise<T> {
+  let app: App;
   try {
-    return await fn();
+    app = await createApp({
+      env: io.env,
+      overrides: { server: { toolsets: ["code"] } },
+      extraRoots: [dir],
+    });
   } catch (err) {
+    // A setting the code toolset cannot start with (e.g. a PostgreSQL index without its URL).
     if (isToolError(err)) throw new AppError(`code_${err.type}`, err.message);
     throw err;
   }
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Calls a code tool through the host; a tool error (bad path, not indexed, ...) is the CLI's one-line user error. */
+async function call<T>(
+  app: App,
+  name: string,
+  args: Record<string, unknown>,
+  progress?: (u: ProgressUpdate) => Promise<void>,
+): Promise<T> {
+  const outcome = await app.host.invoke(name, args, { caller: CALLER, ...(progress ? { progress } : {}) });
+  if (!outcome.ok) throw new AppError(`code_${outcome.error.type}`, outcome.error.error);
+  return outcome.value as T;
+}
+
+interface IndexReport {
+  root: string;
+  files_indexed: number;
+  files_unchanged: number;
+  files_deleted: number;
+  files_skipped: number;
+  skipped_reasons: Record<string, number>;
+  chunks_added: number;
+  vectors_embedded: number;
+  embedder: string;
+  duration_ms: number;
+}
+
+interface SearchHit {
+  path: string;
+  start_line: number;
+  end_line: number;
+  symbol?: string | null;
+  kind: string;
+  score: number;
+  snippet: string;
 }
 
 /**
@@ -67,9 +86,8 @@ async function userErrors<T>(fn: () => Promise<T>): Promise<T> {
  * never indexed are not watched; a change under a gitignored one costs a re-index that finds nothing.
  */
 async function watchAndReindex(
-  service: CodeService,
+  reindexOnce: () => Promise<IndexReport>,
   root: string,
-  embedder: "configured" | "lsi" | "none",
   out: (s: string) => void,
 ): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -77,7 +95,7 @@ async function watchAndReindex(
   const reindex = () => {
     running = running.then(async () => {
       try {
-        const r = await service.index(root, { embedder });
+        const r = await reindexOnce();
         if (r.files_indexed || r.files_deleted)
           out(
             `re-indexed ${r.files_indexed} changed, ${r.files_deleted} removed in ${(r.duration_ms / 1000).toFixed(1)} s`,
@@ -113,6 +131,45 @@ async function watchAndReindex(
   await running;
 }
 
+/**
+ * index_repository's progress as a bar per phase. The tool's progress only grows across phases (the
+ * embedding phase continues where the file phase ended) and its message starts with the phase, so the bar
+ * restarts at each new phase from the count where the last one ended.
+ */
+function progressBar(io: CliIo): { update: (u: ProgressUpdate) => Promise<void>; clear: () => void } {
+  const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
+  let phase = "";
+  let offset = 0;
+  let last = 0;
+  let lastLine = "";
+  return {
+    async update(u) {
+      const text = u.message ?? "";
+      const colon = text.indexOf(":");
+      const name = colon > 0 ? text.slice(0, colon) : "";
+      const detail = colon > 0 ? text.slice(colon + 1).trim() : text;
+      if (name !== phase) {
+        if (phase) offset = last;
+        phase = name;
+      }
+      last = u.progress;
+      const done = u.progress - offset;
+      const total = u.total !== undefined ? u.total - offset : 0;
+      const msg = detail ? ` ${detail.length > 50 ? `…${detail.slice(-49)}` : detail}` : "";
+      const line =
+        phase === "walk"
+          ? "walking the tree…"
+          : `${phase.padEnd(5)} ${bar(done, total)} ${done}/${total}${msg}`;
+      if (tty) io.stderr.write(`\r\x1b[2K${line}`);
+      else if (line.slice(0, 20) !== lastLine.slice(0, 20)) io.stderr.write(`${line}\n`);
+      lastLine = line;
+    },
+    clear() {
+      if (tty) io.stderr.write("\r\x1b[2K");
+    },
+  };
+}
+
 export function registerCodeCommands(program: Command, io: CliIo): void {
   const out = (s: string) => io.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
 
@@ -134,28 +191,11 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
         path: string,
         opts: { embedder?: "configured" | "lsi" | "none"; json?: boolean; watch?: boolean },
       ) => {
-        const config = loadConfig({ env: io.env });
-        const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
-        let lastLine = "";
-        await withService(config, path, io, async (service) => {
-          const report = await userErrors(() =>
-            service.index(path, {
-              embedder: opts.embedder ?? "configured",
-              onProgress: (p) => {
-                const msg = p.message
-                  ? ` ${p.message.length > 50 ? `…${p.message.slice(-49)}` : p.message}`
-                  : "";
-                const line =
-                  p.phase === "walk"
-                    ? "walking the tree…"
-                    : `${p.phase.padEnd(5)} ${bar(p.done, p.total)} ${p.done}/${p.total}${msg}`;
-                if (tty) io.stderr.write(`\r\x1b[2K${line}`);
-                else if (line.slice(0, 20) !== lastLine.slice(0, 20)) io.stderr.write(`${line}\n`);
-                lastLine = line;
-              },
-            }),
-          );
-          if (tty) io.stderr.write("\r\x1b[2K");
+        await withApp(path, io, async (app) => {
+          const args = { path, embedder: opts.embedder ?? "configured" };
+          const progress = progressBar(io);
+          const report = await call<IndexReport>(app, "index_repository", args, progress.update);
+          progress.clear();
           if (opts.json) out(JSON.stringify(report, null, 2));
           else {
             const skipped = Object.entries(report.skipped_reasons)
@@ -167,7 +207,8 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
                 `${report.chunks_added} chunks, ${report.vectors_embedded} vectors (${report.embedder}) in ${(report.duration_ms / 1000).toFixed(1)} s`,
             );
           }
-          if (opts.watch) await watchAndReindex(service, report.root, opts.embedder ?? "configured", out);
+          if (opts.watch)
+            await watchAndReindex(() => call<IndexReport>(app, "index_repository", args), report.root, out);
         });
       },
     );
@@ -203,21 +244,19 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
           json?: boolean;
         },
       ) => {
+        // The tool's own validation would say the same; checked here so a typo costs no app start-up.
         if (!Number.isInteger(opts.k) || opts.k < 1 || opts.k > 200)
           throw new AppError("bad_arguments", "--k must be an integer from 1 to 200");
-        if (query.length > 100_000)
-          throw new AppError("bad_arguments", "the query is longer than 100000 characters");
-        const config = loadConfig({ env: io.env });
-        await withService(config, opts.repo, io, async (service) => {
-          const { results } = await userErrors(() =>
-            service.search(opts.repo, query, {
-              k: opts.k,
-              mode: opts.mode,
-              granularity: opts.granularity,
-              paths: opts.path,
-              languages: opts.lang,
-            }),
-          );
+        await withApp(opts.repo, io, async (app) => {
+          const { results } = await call<{ results: SearchHit[] }>(app, "search_codebase", {
+            path: opts.repo,
+            query,
+            k: opts.k,
+            mode: opts.mode,
+            granularity: opts.granularity,
+            ...(opts.path ? { paths: opts.path } : {}),
+            ...(opts.lang ? { languages: opts.lang } : {}),
+          });
           if (opts.json) {
             out(
               JSON.stringify(

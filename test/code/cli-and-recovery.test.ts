@@ -44,6 +44,40 @@ describe("repowright index / search (CLI)", () => {
     expect(human.out).toContain("src/auth/login.ts:");
   });
 
+  it("goes through the host like any MCP caller: snippets are redacted and calls are audited", async () => {
+    const secretRepo = makeFixtureRepo();
+    const secretHome = mkdtempSync(join(tmpdir(), "rw-cli-audit-"));
+    try {
+      const token = `ghp_${"A1b2C3d4E5".repeat(4)}`;
+      write(
+        secretRepo,
+        "src/deploy/credentials.ts",
+        `export function deployCredentials() {\n  return { githubToken: "${token}" };\n}\n`,
+      );
+      const env = { REPOWRIGHT_HOME: secretHome, REPOWRIGHT_LOG_LEVEL: "silent", REPOWRIGHT_AUDIT: "on" };
+      expect((await cli(["index", secretRepo, "--embedder", "none"], env)).code).toBe(0);
+      const s = await cli(
+        ["search", "deployCredentials", "--repo", secretRepo, "--mode", "lexical", "--json"],
+        env,
+      );
+      expect(s.code).toBe(0);
+      expect(s.out).toContain("src/deploy/credentials.ts");
+      expect(s.out).not.toContain(token);
+      expect(s.out).toContain("[REDACTED]");
+      const audit = await cli(["audit", "--json"], env);
+      expect(audit.code).toBe(0);
+      const records = audit.out
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { tool: string; caller: string; outcome: string });
+      expect(records.map((r) => r.tool).sort()).toEqual(["index_repository", "search_codebase"]);
+      expect(records.every((r) => r.caller === "cli" && r.outcome === "ok")).toBe(true);
+    } finally {
+      rmSync(secretRepo, { recursive: true, force: true });
+      rmSync(secretHome, { recursive: true, force: true });
+    }
+  });
+
   it("fails clearly on bad input", async () => {
     const env = { REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" };
     const missing = await cli(["index", join(repo, "nope")], env);
