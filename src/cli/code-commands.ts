@@ -9,6 +9,8 @@ import { type Command, Option } from "commander";
 import { type App, createApp } from "../app.js";
 import { AppError, isToolError } from "../core/errors.js";
 import type { ProgressUpdate } from "../mcp/tool.js";
+import type { IndexReport } from "../toolsets/code/indexer.js";
+import type { SearchHit } from "../toolsets/code/search.js";
 import { skipDirByName } from "../toolsets/code/walk.js";
 import type { CliIo } from "./program.js";
 
@@ -54,29 +56,6 @@ async function call<T>(
   const outcome = await app.host.invoke(name, args, { caller: CALLER, ...(progress ? { progress } : {}) });
   if (!outcome.ok) throw new AppError(`code_${outcome.error.type}`, outcome.error.error);
   return outcome.value as T;
-}
-
-interface IndexReport {
-  root: string;
-  files_indexed: number;
-  files_unchanged: number;
-  files_deleted: number;
-  files_skipped: number;
-  skipped_reasons: Record<string, number>;
-  chunks_added: number;
-  vectors_embedded: number;
-  embedder: string;
-  duration_ms: number;
-}
-
-interface SearchHit {
-  path: string;
-  start_line: number;
-  end_line: number;
-  symbol?: string | null;
-  kind: string;
-  score: number;
-  snippet: string;
 }
 
 /**
