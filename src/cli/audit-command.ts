@@ -1,9 +1,6 @@
 /** `repowright audit`: who called which tool, when, and how it ended, from the audit log in the store. */
 import type { Command } from "commander";
-import { loadConfig } from "../core/config.js";
 import { AppError } from "../core/errors.js";
-import { readAudit } from "../mcp/auth.js";
-import { openStore } from "../store/index.js";
 import type { CliIo } from "./program.js";
 
 /** `90m`, `24h`, `7d` back from now, or an ISO date/time. */
@@ -48,6 +45,11 @@ export function registerAuditCommand(program: Command, io: CliIo): void {
         if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > 100_000) {
           throw new AppError("bad_limit", `--limit must be 1-100000, got ${opts.limit}`);
         }
+        const [{ loadConfig }, { readAudit }, { openStore }] = await Promise.all([
+          import("../core/config.js"),
+          import("../mcp/auth.js"),
+          import("../store/index.js"),
+        ]);
         const config = loadConfig({ env: io.env });
         const store = await openStore(config);
         try {

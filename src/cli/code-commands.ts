@@ -4,14 +4,12 @@
  * host, as an MCP client would: the same validation, time limit, redaction, metrics and audit apply.
  */
 import { basename } from "node:path";
-import { watch as chokidarWatch } from "chokidar";
 import { type Command, Option } from "commander";
-import { type App, createApp } from "../app.js";
+import type { App } from "../app.js";
 import { AppError, isToolError } from "../core/errors.js";
 import type { ProgressUpdate } from "../mcp/tool.js";
 import type { IndexReport } from "../toolsets/code/indexer.js";
 import type { SearchHit } from "../toolsets/code/search.js";
-import { skipDirByName } from "../toolsets/code/walk.js";
 import type { CliIo } from "./program.js";
 
 function bar(done: number, total: number, width = 30): string {
@@ -27,6 +25,7 @@ const CALLER = { id: "cli", roles: ["admin"], transport: "in-process" as const }
  * with it and everything (store, PostgreSQL pool, open indexes) is closed after.
  */
 async function withApp<T>(dir: string, io: CliIo, fn: (app: App) => Promise<T>): Promise<T> {
+  const { createApp } = await import("../app.js");
   let app: App;
   try {
     app = await createApp({
@@ -84,6 +83,10 @@ async function watchAndReindex(
       }
     });
   };
+  const [{ watch: chokidarWatch }, { skipDirByName }] = await Promise.all([
+    import("chokidar"),
+    import("../toolsets/code/walk.js"),
+  ]);
   const watcher = chokidarWatch(root, {
     ignoreInitial: true,
     ignored: (path, stats) =>

@@ -5,22 +5,22 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { createApp } from "../app.js";
 import { AppError } from "../core/errors.js";
-import {
-  FLOW_JOB,
-  FlowInvalid,
-  findFlows,
-  flowDirs,
-  loadFlow,
-  readFlowRun,
-  startFlowRun,
-} from "../flows/index.js";
-import { startWorking } from "../jobs/index.js";
-import { allToolsets } from "../toolsets/index.js";
+import type { FlowRun } from "../flows/index.js";
 import type { CliIo } from "./program.js";
 
 const collect = (v: string, acc: string[]) => [...acc, v];
+
+/** The flows engine, the app and the job worker: loaded by the command that runs, not by `--help`. */
+async function load() {
+  const [{ createApp }, flows, { startWorking }, { allToolsets }] = await Promise.all([
+    import("../app.js"),
+    import("../flows/index.js"),
+    import("../jobs/index.js"),
+    import("../toolsets/index.js"),
+  ]);
+  return { createApp, startWorking, allToolsets, ...flows };
+}
 
 export function registerFlowCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const flow = program.command("flow").description("Declarative YAML flows over the tools (docs/flows.md).");
@@ -31,7 +31,8 @@ export function registerFlowCommands(program: Command, io: CliIo, setExit: (code
       "Check flow files: unknown tools, node references, cycles, expressions; each problem with its line.",
     )
     .argument("<files...>", "flow files")
-    .action((files: string[]) => {
+    .action(async (files: string[]) => {
+      const { allToolsets, loadFlow, FlowInvalid } = await load();
       // Every tool of the binary counts here (a tool whose toolset lacks credentials is still a real tool).
       const tools = new Set(allToolsets().flatMap((t) => t.tools.map((x) => x.name)));
       let bad = 0;
@@ -90,6 +91,16 @@ export function registerFlowCommands(program: Command, io: CliIo, setExit: (code
         }
         inputs[kv.slice(0, at)] = value;
       }
+      const {
+        createApp,
+        findFlows,
+        flowDirs,
+        startFlowRun,
+        FlowInvalid,
+        startWorking,
+        FLOW_JOB,
+        readFlowRun,
+      } = await load();
       const app = await createApp({ env: io.env });
       try {
         const source = existsSync(ref)
@@ -100,7 +111,7 @@ export function registerFlowCommands(program: Command, io: CliIo, setExit: (code
             "no_flow",
             `${ref} is neither a file nor a flow in ${flowDirs(app.host.services).join(", ")}`,
           );
-        let run: Awaited<ReturnType<typeof startFlowRun>>;
+        let run: FlowRun;
         try {
           run = await startFlowRun(
             app.host.services,
@@ -141,6 +152,7 @@ export function registerFlowCommands(program: Command, io: CliIo, setExit: (code
     .description("A flow run's state.")
     .argument("<run_id>", "the run's id")
     .action(async (id: string) => {
+      const { createApp, readFlowRun } = await load();
       const app = await createApp({ env: io.env });
       try {
         const { source: _s, ...view } = await readFlowRun(app.host.services, id);

@@ -4,7 +4,8 @@
  *
  * Start-up is kept short by loading only the module of the command being run: `repowright --version` loads
  * commander and package.json, `repowright ci diagnose-log` the diagnoser, and only `serve`, `call` and the
- * agents load the toolsets and the clients. Help (or a word no module claims) loads them all.
+ * agents load the toolsets and the clients. Help (or a word no module claims) loads every command module,
+ * and those import their engines inside their actions, so listing the commands stays cheap too.
  */
 import { Command } from "commander";
 import { AppError } from "../core/errors.js";

@@ -12,9 +12,8 @@
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { type ResolveRequest, type RunRecord, resolveIssue, resolverDeps } from "../agents/resolver/run.js";
-import { triggerFromEvent } from "../agents/resolver/trigger.js";
-import { type App, createApp } from "../app.js";
+import type { ResolveRequest, RunRecord } from "../agents/resolver/run.js";
+import type { App } from "../app.js";
 import { AppError } from "../core/errors.js";
 import type { CliIo } from "./program.js";
 
@@ -46,6 +45,7 @@ export function registerResolveCommand(program: Command, io: CliIo, setExit: (co
     .option("--event-name <name>", "the event's name (default: $GITHUB_EVENT_NAME)")
     .option("--json", "print the run records as JSON")
     .action(async (target: string | undefined, opts: ResolveOptions) => {
+      const { createApp } = await import("../app.js");
       const app = await createApp({ env: io.env });
       try {
         const unavailable = app.clients.githubUnavailable() ?? app.clients.models.unavailable();
@@ -84,6 +84,7 @@ async function requestsFor(
       throw new AppError("bad_event", `cannot read the event file ${opts.event}: ${(err as Error).message}`);
     }
     const id = io.env["GITHUB_RUN_ID"] ? `action-${io.env["GITHUB_RUN_ID"]}` : `event-${Date.now()}`;
+    const { triggerFromEvent } = await import("../agents/resolver/trigger.js");
     const decided = await triggerFromEvent(app.host.services, { id, event: name, payload });
     if ("ignored" in decided) {
       io.stderr.write(`repowright resolve: nothing to do (${decided.ignored})\n`);
@@ -137,6 +138,7 @@ async function runOne(
   opts: ResolveOptions,
 ): Promise<RunRecord> {
   const name = `${request.owner}/${request.repo}#${request.issue}`;
+  const { resolveIssue, resolverDeps } = await import("../agents/resolver/run.js");
   const record = await resolveIssue(request, resolverDeps(app.host), {
     onPhase: (p) => io.stderr.write(`repowright resolve ${name}: ${p.name}…\n`),
   });

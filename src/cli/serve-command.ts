@@ -3,21 +3,9 @@
  * dashboard and GitHub webhooks), with background jobs worked in the same process unless told otherwise.
  */
 import { type Command, Option } from "commander";
-import { agentHandlers, agentSubscribers } from "../agents/index.js";
-import { createApp } from "../app.js";
 import type { ConfigOverrides } from "../core/config.js";
-import { restRoutes } from "../gateway/rest.js";
-import { enqueueDelivery, startWorking } from "../jobs/index.js";
-import { createAuthenticator } from "../mcp/auth.js";
-import { serveHttp } from "../mcp/http.js";
-import { createSessionServer, SERVER_VERSION } from "../mcp/server.js";
-import { StdioTransport } from "../mcp/stdio.js";
-import { queueEngine } from "../queue/index.js";
-import { allToolsets } from "../toolsets/index.js";
-import { dashboardRoute } from "../ui/dashboard.js";
-import { githubWebhookRoute } from "../webhooks/github.js";
+import { SERVER_VERSION } from "../version.js";
 import { lineWriter, toolsetsOption } from "./common.js";
-import { loadPlugins } from "./plugins.js";
 import type { CliIo } from "./program.js";
 import { onStopSignal } from "./signals.js";
 
@@ -48,6 +36,36 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       "also load the toolsets exported by these ES modules (paths or package names)",
     )
     .action(async (opts: Record<string, unknown>) => {
+      // Loaded when serving, not when `--help` lists the commands.
+      const [
+        { agentHandlers, agentSubscribers },
+        { createApp },
+        { restRoutes },
+        { enqueueDelivery, startWorking },
+        { createAuthenticator },
+        { serveHttp },
+        { createSessionServer },
+        { StdioTransport },
+        { queueEngine },
+        { allToolsets },
+        { dashboardRoute },
+        { githubWebhookRoute },
+        { loadPlugins },
+      ] = await Promise.all([
+        import("../agents/index.js"),
+        import("../app.js"),
+        import("../gateway/rest.js"),
+        import("../jobs/index.js"),
+        import("../mcp/auth.js"),
+        import("../mcp/http.js"),
+        import("../mcp/server.js"),
+        import("../mcp/stdio.js"),
+        import("../queue/index.js"),
+        import("../toolsets/index.js"),
+        import("../ui/dashboard.js"),
+        import("../webhooks/github.js"),
+        import("./plugins.js"),
+      ]);
       const plugins = await loadPlugins((opts["plugin"] as string[] | undefined) ?? []);
       const app = await createApp({
         env: io.env,

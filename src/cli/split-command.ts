@@ -4,7 +4,6 @@
  * through the same pipeline as MCP calls.
  */
 import type { Command } from "commander";
-import { createApp } from "../app.js";
 import { AppError, ERROR_CONTRACT } from "../core/errors.js";
 import type { CliIo } from "./program.js";
 
@@ -46,6 +45,7 @@ export function registerSplitCommand(program: Command, io: CliIo, setExitCode: (
           if (!m) throw new AppError("bad_repo", "--create-prs needs --repo owner/name");
           [, owner, repo] = m;
         }
+        const { createApp } = await import("../app.js");
         const app = await createApp({
           env: io.env,
           overrides: { server: { toolsets: ["prs"] } },

@@ -4,14 +4,8 @@
  * any number of them, on any machine, share one queue. A job whose worker dies runs again elsewhere.
  */
 import { type Command, Option } from "commander";
-import { agentHandlers, agentSubscribers } from "../agents/index.js";
-import { createApp } from "../app.js";
 import { AppError } from "../core/errors.js";
-import { startWorking } from "../jobs/index.js";
-import { SERVER_VERSION } from "../mcp/server.js";
-import { queueEngine } from "../queue/index.js";
-import { allToolsets } from "../toolsets/index.js";
-import { loadPlugins } from "./plugins.js";
+import { SERVER_VERSION } from "../version.js";
 import type { CliIo } from "./program.js";
 import { onStopSignal } from "./signals.js";
 
@@ -29,6 +23,21 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
       if (opts.concurrency !== undefined && (!Number.isInteger(opts.concurrency) || opts.concurrency < 1)) {
         throw new AppError("bad_concurrency", `--concurrency must be a whole number of at least 1`);
       }
+      const [
+        { agentHandlers, agentSubscribers },
+        { createApp },
+        { startWorking },
+        { queueEngine },
+        { allToolsets },
+        { loadPlugins },
+      ] = await Promise.all([
+        import("../agents/index.js"),
+        import("../app.js"),
+        import("../jobs/index.js"),
+        import("../queue/index.js"),
+        import("../toolsets/index.js"),
+        import("./plugins.js"),
+      ]);
       const plugins = await loadPlugins(opts.plugin ?? []);
       const app = await createApp({ env: io.env, toolsets: [...allToolsets(), ...plugins] });
       const concurrency = opts.concurrency ?? app.config.queue.concurrency;
