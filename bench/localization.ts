@@ -46,6 +46,18 @@ export const LOCALIZATION_SETS: LocalizationSet[] = [
     env: "REPOWRIGHT_LOCSET_JS",
     description: "fixed issues of eslint/eslint (JavaScript), see bench/data/localization-js.md",
   },
+  {
+    name: "localization Go set",
+    file: join(DATA, "localization-go.jsonl"),
+    env: "REPOWRIGHT_LOCSET_GO",
+    description: "fixed issues of spf13/cobra (Go), see bench/data/localization-go.md",
+  },
+  {
+    name: "localization Java set",
+    file: join(DATA, "localization-java.jsonl"),
+    env: "REPOWRIGHT_LOCSET_JAVA",
+    description: "fixed issues of FasterXML/jackson-databind (Java), see bench/data/localization-java.md",
+  },
 ];
 
 export function readInstances(file: string): Instance[] {

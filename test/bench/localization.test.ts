@@ -147,4 +147,37 @@ describe("bench/localization.ts", () => {
       for (const inst of instances) expect(inst.files_changed.length).toBeGreaterThan(0);
     }
   });
+
+  it("registers a Go and a Java set beside the Python and JavaScript ones, each with its own variable", () => {
+    const envs = LOCALIZATION_SETS.map((s) => s.env);
+    expect(envs).toEqual(expect.arrayContaining(["REPOWRIGHT_LOCSET_GO", "REPOWRIGHT_LOCSET_JAVA"]));
+    expect(new Set(envs).size).toBe(envs.length);
+    const repos = (env: string) =>
+      new Set(readInstances(LOCALIZATION_SETS.find((s) => s.env === env)!.file).map((i) => i.repo));
+    expect([...repos("REPOWRIGHT_LOCSET_GO")]).toEqual(["spf13/cobra"]);
+    expect([...repos("REPOWRIGHT_LOCSET_JAVA")]).toEqual(["FasterXML/jackson-databind"]);
+  });
+
+  it("gives every instance of a set with provenance its issue, fix commit and non-test source files", () => {
+    const sha = /^[0-9a-f]{40}$/;
+    for (const set of LOCALIZATION_SETS) {
+      const instances = readInstances(set.file);
+      if (!instances.some((i) => i.fix_commit)) continue;
+      expect(new Set(instances.map((i) => i.instance_id)).size).toBe(instances.length);
+      for (const inst of instances) {
+        const n = inst.instance_id.slice(inst.instance_id.lastIndexOf("-") + 1);
+        expect(inst.instance_id).toBe(`${inst.repo.replace("/", "__")}-${n}`);
+        expect(inst.issue_url).toBe(`https://github.com/${inst.repo}/issues/${n}`);
+        expect(inst.base_commit).toMatch(sha);
+        expect(inst.fix_commit).toMatch(sha);
+        expect(inst.fix_commit).not.toBe(inst.base_commit);
+        expect(typeof inst.text_cut).toBe("boolean");
+        expect(inst.problem_statement.length).toBeGreaterThan(20);
+        for (const f of inst.files_changed)
+          expect(f).not.toMatch(/(_test\.go|Test\.java|\.test\.js)$|(^|\/)tests?\//);
+      }
+      const doc = readFileSync(set.file.replace(/\.jsonl$/, ".md"), "utf8");
+      for (const inst of instances) expect(doc).toContain(inst.issue_url);
+    }
+  });
 });
