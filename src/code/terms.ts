@@ -1,6 +1,7 @@
 /**
- * Weighted index terms of one chunk (what the lexical index stores per chunk). Lives in src/code/ so the
- * chunking workers (chunk-pool.ts) compute terms next to the chunks, off the main thread.
+ * Weighted index terms of one chunk (what the lexical index stores per chunk), and the token counts of the
+ * text embedders see (what the LSI model trains on and embeds). Lives in src/code/ so the chunking workers
+ * (chunk-pool.ts) compute both next to the chunks, off the main thread, each chunk scanned once per use.
  */
 import { countTokens, pathTokens, termCounts } from "./tokenize.js";
 
@@ -42,4 +43,17 @@ export function chunkTerms(path: string, c: { context: string; text: string; sym
   if (c.symbol) countTokens(c.symbol, terms, SYMBOL_WEIGHT);
   termCounts(pathTokens(path), terms, PATH_WEIGHT);
   return terms;
+}
+
+/** Text of a chunk as embedders see it: context (path, enclosing signatures, docstring) then code. */
+export function embeddingText(chunk: { context: string; text: string }, maxChars = 4000): string {
+  return `${chunk.context}\n${chunk.text}`.slice(0, maxChars);
+}
+
+/**
+ * Token counts of a chunk's embedding text, in the order each token first appears: what `tokenize` gives,
+ * counted (the LSI model's input, see lsi.ts).
+ */
+export function embeddingCounts(chunk: { context: string; text: string }): Map<string, number> {
+  return countTokens(embeddingText(chunk));
 }
