@@ -164,7 +164,10 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
             out(
               `indexed ${report.root}: ${report.files_indexed} files (re)indexed, ${report.files_unchanged} unchanged, ` +
                 `${report.files_deleted} removed, ${report.files_skipped} skipped${skipped ? ` (${skipped})` : ""}; ` +
-                `${report.chunks_added} chunks, ${report.vectors_embedded} vectors (${report.embedder}) in ${(report.duration_ms / 1000).toFixed(1)} s`,
+                `${report.chunks_added} chunks, ${report.vectors_embedded} vectors (${report.embedder}) in ${(report.duration_ms / 1000).toFixed(1)} s` +
+                (report.vectors === "none"
+                  ? ""
+                  : ` (searchable after ${(report.searchable_ms / 1000).toFixed(1)} s)`),
             );
           }
           if (opts.watch) await watchAndReindex(service, report.root, opts.embedder ?? "configured", out);

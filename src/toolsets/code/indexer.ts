@@ -30,6 +30,11 @@ export interface IndexOptions {
   threads?: number;
   /** Files per transaction. */
   batchFiles?: number;
+  /**
+   * Called once the lexical part is committed and searchable, before any vector is trained or embedded,
+   * with the report so far (`vectors: "pending"` when an embedder runs next).
+   */
+  onSearchable?: (report: IndexReport) => void | Promise<void>;
 }
 
 /**
@@ -212,6 +217,29 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
   if (options.embedder !== "none") await index.setMeta("vectors_state", "pending");
   await index.setMeta("indexed_at", new Date().toISOString());
   const searchableMs = Date.now() - started;
+  const reasons: Record<string, number> = {};
+  for (const s of skipped) {
+    const key = s.reason.split(":")[0] ?? s.reason;
+    reasons[key] = (reasons[key] ?? 0) + 1;
+  }
+  const result = (embedded: number, embedder: string, vectors: VectorsState): IndexReport => ({
+    root,
+    files_seen: total,
+    files_indexed: stats.indexed,
+    files_unchanged: stats.unchanged,
+    files_deleted: deleted,
+    files_skipped: skipped.length,
+    skipped_reasons: reasons,
+    chunks_added: stats.chunks,
+    bytes_read: stats.bytes,
+    vectors_embedded: embedded,
+    embedder,
+    vectors,
+    searchable_ms: searchableMs,
+    duration_ms: Date.now() - started,
+  });
+  const chosen = typeof options.embedder === "string" ? options.embedder : options.embedder.id;
+  await options.onSearchable?.(result(0, chosen, chosen === "none" ? "none" : "pending"));
 
   let embedded = 0;
   let embedderId = "none";
@@ -243,27 +271,7 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
   }
   counted.clear();
   await index.setMeta("embedder", embedderId);
-  const reasons: Record<string, number> = {};
-  for (const s of skipped) {
-    const key = s.reason.split(":")[0] ?? s.reason;
-    reasons[key] = (reasons[key] ?? 0) + 1;
-  }
-  return {
-    root,
-    files_seen: total,
-    files_indexed: stats.indexed,
-    files_unchanged: stats.unchanged,
-    files_deleted: deleted,
-    files_skipped: skipped.length,
-    skipped_reasons: reasons,
-    chunks_added: stats.chunks,
-    bytes_read: stats.bytes,
-    vectors_embedded: embedded,
-    embedder: embedderId,
-    vectors: embedderId === "none" ? "none" : "ready",
-    searchable_ms: searchableMs,
-    duration_ms: Date.now() - started,
-  };
+  return result(embedded, embedderId, embedderId === "none" ? "none" : "ready");
 }
 
 /** Drops every vector; searches that cached the old ones see the change (vectors_generation). */
