@@ -34,7 +34,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import { type Chunk, chunkFile } from "./chunker.js";
-import { chunkTerms, embeddingCounts } from "./terms.js";
+import { chunkTerms, chunkTermsAndCounts } from "./terms.js";
 
 export interface ChunkItem {
   path: string;
@@ -78,7 +78,10 @@ export function defaultPoolSize(): number {
 export async function chunkItem(item: ChunkItem): Promise<ChunkWithTerms[]> {
   const chunks = await chunkFile(item.path, item.lang, item.text, { syntax: item.syntax });
   if (item.embedCounts)
-    return chunks.map((c) => ({ ...c, terms: chunkTerms(item.path, c), embedCounts: embeddingCounts(c) }));
+    return chunks.map((c) => {
+      const { terms, counts } = chunkTermsAndCounts(item.path, c);
+      return { ...c, terms, embedCounts: counts };
+    });
   return chunks.map((c) => ({ ...c, terms: chunkTerms(item.path, c) }));
 }
 

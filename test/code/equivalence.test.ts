@@ -163,6 +163,9 @@ describe("optimized indexing code against the reference implementations", () => 
       await pool.close();
     }
     expect(counted.length).toBe(texts.length);
+    // Copied from the terms' count where possible, scanned otherwise: always the embedding text's tokens.
+    for (const [i, t] of texts.entries())
+      expect([...counted[i]!], t.slice(0, 80)).toEqual([...refTermCounts(refTokenize(t))]);
     const want = refTrainLsi(texts);
     for (const got of [trainLsiCounts(counted), await trainLsiCountsAsync(counted)]) {
       expect(got.vocab).toEqual(want.vocab);
