@@ -117,7 +117,9 @@ describe("vectors after the lexical index", () => {
       const app = await startTestApp({ env: { REPOWRIGHT_TOOLSETS: "code", REPOWRIGHT_HOME: home } });
       try {
         const status = (await app.call("index_status", { path: repo })).data as Record<string, unknown>;
-        expect(status).toMatchObject({ indexed: true, files: FILES, vectors: 0, vectors_state: "pending" });
+        // Killed at the start of training: no vector yet (unless the machine stalled this test long enough).
+        expect(status).toMatchObject({ indexed: true, files: FILES, vectors_state: "pending" });
+        expect(status["vectors"] as number).toBeLessThan(status["chunks"] as number);
         const early = await app.call("search_codebase", { path: repo, query: "handler_250_7", k: 3 });
         expect(early.isError).toBe(false);
         expect(early.data).toMatchObject({
