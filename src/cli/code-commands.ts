@@ -114,9 +114,9 @@ async function watchAndReindex(
 }
 
 /**
- * index_repository's progress as a bar per phase. The tool's progress only grows across phases (the
- * embedding phase continues where the file phase ended) and its message starts with the phase, so the bar
- * restarts at each new phase from the count where the last one ended.
+ * index_repository's progress as a bar per phase. The tool's progress only grows across phases (each
+ * phase starts one past where the last one ended) and its message starts with the phase, so the bar
+ * restarts at each new phase from there.
  */
 function progressBar(io: CliIo): { update: (u: ProgressUpdate) => Promise<void>; clear: () => void } {
   const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
@@ -131,7 +131,7 @@ function progressBar(io: CliIo): { update: (u: ProgressUpdate) => Promise<void>;
       const name = colon > 0 ? text.slice(0, colon) : "";
       const detail = colon > 0 ? text.slice(colon + 1).trim() : text;
       if (name !== phase) {
-        if (phase) offset = last;
+        if (phase) offset = last + 1;
         phase = name;
       }
       last = u.progress;
@@ -174,7 +174,8 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
         opts: { embedder?: "configured" | "lsi" | "none"; json?: boolean; watch?: boolean },
       ) => {
         await withApp(path, io, async (app) => {
-          const args = { path, embedder: opts.embedder ?? "configured" };
+          // The command ends when the app closes, which would stop a background vector phase: wait for it.
+          const args = { path, embedder: opts.embedder ?? "configured", vectors: "wait" };
           const progress = progressBar(io);
           const report = await call<IndexReport>(app, "index_repository", args, progress.update);
           progress.clear();
@@ -186,7 +187,10 @@ export function registerCodeCommands(program: Command, io: CliIo): void {
             out(
               `indexed ${report.root}: ${report.files_indexed} files (re)indexed, ${report.files_unchanged} unchanged, ` +
                 `${report.files_deleted} removed, ${report.files_skipped} skipped${skipped ? ` (${skipped})` : ""}; ` +
-                `${report.chunks_added} chunks, ${report.vectors_embedded} vectors (${report.embedder}) in ${(report.duration_ms / 1000).toFixed(1)} s`,
+                `${report.chunks_added} chunks, ${report.vectors_embedded} vectors (${report.embedder}) in ${(report.duration_ms / 1000).toFixed(1)} s` +
+                (report.vectors === "none"
+                  ? ""
+                  : ` (searchable after ${(report.searchable_ms / 1000).toFixed(1)} s)`),
             );
           }
           if (opts.watch)

@@ -34,7 +34,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import { type Chunk, chunkFile } from "./chunker.js";
-import { chunkTerms } from "./terms.js";
+import { chunkTerms, chunkTermsAndCounts } from "./terms.js";
 
 export interface ChunkItem {
   path: string;
@@ -42,10 +42,14 @@ export interface ChunkItem {
   text: string;
   /** False: line windows only (a very large file), as chunkFile's `syntax` option. */
   syntax: boolean;
+  /** Also count each chunk's embedding text (`embedCounts`, for the LSI model). */
+  embedCounts?: boolean;
 }
 
 export interface ChunkWithTerms extends Chunk {
   terms: Map<string, number>;
+  /** embeddingCounts(chunk) when the item asked for it. */
+  embedCounts?: Map<string, number>;
 }
 
 export interface ChunkResult {
@@ -73,6 +77,11 @@ export function defaultPoolSize(): number {
 /** Chunks and terms of one item, in this thread (what each worker runs). Throws what chunkFile throws. */
 export async function chunkItem(item: ChunkItem): Promise<ChunkWithTerms[]> {
   const chunks = await chunkFile(item.path, item.lang, item.text, { syntax: item.syntax });
+  if (item.embedCounts)
+    return chunks.map((c) => {
+      const { terms, counts } = chunkTermsAndCounts(item.path, c);
+      return { ...c, terms, embedCounts: counts };
+    });
   return chunks.map((c) => ({ ...c, terms: chunkTerms(item.path, c) }));
 }
 

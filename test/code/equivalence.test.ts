@@ -6,11 +6,18 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { type ChunkItem, ChunkPool } from "../../src/code/chunk-pool.js";
 import { chunkFile } from "../../src/code/chunker.js";
 import { detectLanguage } from "../../src/code/languages.js";
 import { chunkTerms } from "../../src/code/terms.js";
 import { countTokens, stem, tokenize } from "../../src/code/tokenize.js";
-import { lsiEmbed, trainLsi } from "../../src/toolsets/code/lsi.js";
+import {
+  lsiEmbed,
+  lsiEmbedCounts,
+  trainLsi,
+  trainLsiCounts,
+  trainLsiCountsAsync,
+} from "../../src/toolsets/code/lsi.js";
 import { chunkFile as refChunkFile } from "./reference/chunker.js";
 import { lsiEmbed as refLsiEmbed, trainLsi as refTrainLsi } from "./reference/lsi.js";
 import { chunkTerms as refChunkTerms } from "./reference/terms.js";
@@ -137,5 +144,36 @@ describe("optimized indexing code against the reference implementations", () => 
       for (const t of texts.slice(0, 300))
         expect(lsiEmbed(got, index, t)).toEqual(refLsiEmbed(want, index, t));
     }
+  }, 120_000);
+
+  it("trains and embeds the same from the token counts the chunking workers carry, in slices or at once", async () => {
+    const chunks: { context: string; text: string }[] = [];
+    const items: ChunkItem[] = [];
+    for (const f of all) {
+      items.push({ path: f.path, lang: f.lang, text: f.text, syntax: true, embedCounts: true });
+      chunks.push(...(await chunkFile(f.path, f.lang, f.text)));
+    }
+    const texts = chunks.map((c) => `${c.context}\n${c.text}`.slice(0, 4000));
+    // What the indexer gets: counts computed on the worker threads next to each chunk's terms.
+    const pool = new ChunkPool({ size: 1, minBatchBytes: 0 });
+    let counted: Map<string, number>[];
+    try {
+      counted = (await pool.chunk(items)).flatMap((r) => r.chunks.map((c) => c.embedCounts!));
+    } finally {
+      await pool.close();
+    }
+    expect(counted.length).toBe(texts.length);
+    // Copied from the terms' count where possible, scanned otherwise: always the embedding text's tokens.
+    for (const [i, t] of texts.entries())
+      expect([...counted[i]!], t.slice(0, 80)).toEqual([...refTermCounts(refTokenize(t))]);
+    const want = refTrainLsi(texts);
+    for (const got of [trainLsiCounts(counted), await trainLsiCountsAsync(counted)]) {
+      expect(got.vocab).toEqual(want.vocab);
+      expect(Buffer.from(got.termCount.buffer).equals(Buffer.from(want.termCount.buffer))).toBe(true);
+      expect(Buffer.from(got.u.buffer).equals(Buffer.from(want.u.buffer))).toBe(true);
+    }
+    const index = new Map(want.vocab.map((t, i) => [t, i]));
+    for (const [i, t] of texts.slice(0, 300).entries())
+      expect(lsiEmbedCounts(want, index, counted[i]!)).toEqual(refLsiEmbed(want, index, t));
   }, 120_000);
 });

@@ -8,9 +8,11 @@
 
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { embeddingCounts } from "../../code/terms.js";
+import { countTokens } from "../../code/tokenize.js";
 import type { Config } from "../../core/config.js";
 import { httpError, retryAfterSeconds, ToolError } from "../../core/errors.js";
-import { deserializeLsi, type LsiModel, lsiEmbed, serializeLsi, trainLsi } from "./lsi.js";
+import { deserializeLsi, type LsiModel, lsiEmbedCounts, serializeLsi, trainLsiCountsAsync } from "./lsi.js";
 import type { CodeIndex } from "./store.js";
 
 export interface Embedder {
@@ -21,10 +23,7 @@ export interface Embedder {
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 
-/** Text of a chunk as embedders see it: context (path, enclosing signatures, docstring) then code. */
-export function embeddingText(chunk: { context: string; text: string }, maxChars = 4000): string {
-  return `${chunk.context}\n${chunk.text}`.slice(0, maxChars);
-}
+export { embeddingCounts, embeddingText } from "../../code/terms.js";
 
 export class LsiEmbedder implements Embedder {
   readonly cheap = true;
@@ -38,7 +37,11 @@ export class LsiEmbedder implements Embedder {
     this.index = new Map(model.vocab.map((t, i) => [t, i]));
   }
   async embed(texts: string[]): Promise<Float32Array[]> {
-    return texts.map((t) => lsiEmbed(this.model, this.index, t));
+    return texts.map((t) => lsiEmbedCounts(this.model, this.index, countTokens(t)));
+  }
+  /** `embed` of texts already counted (embeddingCounts): the same vectors without scanning again. */
+  embedCounts(counts: readonly Map<string, number>[]): Float32Array[] {
+    return counts.map((c) => lsiEmbedCounts(this.model, this.index, c));
   }
 }
 
@@ -50,10 +53,14 @@ const LSI_KEY = "lsi-model";
  */
 const loadedLsi = new WeakMap<CodeIndex, LsiEmbedder>();
 
-/** The repository's LSI embedder, trained now when there is no model or the corpus changed a lot. */
+/**
+ * The repository's LSI embedder, trained now when there is no model or the corpus changed a lot.
+ * `counted`: embeddingCounts of chunks by chunk hash, computed while chunking; a chunk found there is not
+ * scanned again (the rest are counted from their stored text).
+ */
 export async function lsiFor(
   index: CodeIndex,
-  options: { retrain: boolean },
+  options: { retrain: boolean; counted?: ReadonlyMap<string, Map<string, number>>; signal?: AbortSignal },
 ): Promise<LsiEmbedder | undefined> {
   const modelId = await index.meta("lsi_model_id");
   if (!options.retrain) {
@@ -66,9 +73,14 @@ export async function lsiFor(
     loadedLsi.set(index, embedder);
     return embedder;
   }
-  const texts: string[] = [];
-  for await (const c of index.allChunkTexts()) texts.push(embeddingText(c));
-  const model = trainLsi(texts);
+  const docs: Map<string, number>[] = [];
+  const counted = options.counted;
+  for await (const c of index.allChunkTexts()) {
+    const known = counted && c.hash !== undefined ? counted.get(c.hash) : undefined;
+    docs.push(known ?? embeddingCounts(c));
+  }
+  // Trained in slices: searches of this process (lexical until the vectors are ready) go on meanwhile.
+  const model = await trainLsiCountsAsync(docs, { signal: options.signal });
   const id = `${Date.now().toString(36)}`;
   await index.putBlob(LSI_KEY, serializeLsi(model));
   await index.setMeta("lsi_model_id", id);

@@ -47,7 +47,7 @@ export const indexRepositoryTool = tool({
   name: "index_repository",
   title: "Index a repository",
   description:
-    "Index (or refresh) a local repository for search_codebase and find_symbol. Incremental: only files whose content changed are re-read; deleted and renamed files are dropped. Sends progress notifications. The index lives in the data dir (or the configured PostgreSQL database, shared by every replica), never in the repository.",
+    "Index (or refresh) a local repository for search_codebase and find_symbol. Incremental: only files whose content changed are re-read; deleted and renamed files are dropped. Sends progress notifications. On a big change (vectors auto) it answers as soon as the lexical index is searchable, with `vectors: pending`: the vectors are trained and embedded in the background (searches meanwhile rank lexically and say so; index_status shows `vectors_state: ready` when done). The index lives in the data dir (or the configured PostgreSQL database, shared by every replica), never in the repository.",
   input: z.object({
     path: repoPath,
     embedder: z
@@ -55,6 +55,12 @@ export const indexRepositoryTool = tool({
       .default("configured")
       .describe(
         "Vectors for semantic search: the configured embedder (REPOWRIGHT_EMBEDDER), the offline LSI model, or none.",
+      ),
+    vectors: z
+      .enum(["auto", "wait", "background"])
+      .default("auto")
+      .describe(
+        "When to answer: wait for the vectors too, answer once the lexical index is searchable and build the vectors in the background, or auto (background when the run added 5000 chunks or more).",
       ),
     background,
   }),
@@ -64,16 +70,18 @@ export const indexRepositoryTool = tool({
     const job = await runInBackground(ctx, "index_repository", input);
     if (job) return job;
     const service = ctx.deps;
-    // MCP progress must only grow: the embedding phase continues where the file phase ended.
+    // MCP progress must only grow: each phase continues one past where the last one ended, so its first
+    // report (done 0: "walking", "training LSI model") is sent too.
     let offset = 0;
     let last = -1;
     let phase = "";
     return service.index(input.path, {
       embedder: input.embedder,
+      vectors: input.vectors,
       signal: ctx.signal,
       onProgress: async (p) => {
         if (p.phase !== phase) {
-          if (phase) offset = Math.max(last, 0);
+          offset = last + 1;
           phase = p.phase;
         }
         const progress = offset + p.done;
@@ -89,11 +97,30 @@ export const indexRepositoryTool = tool({
   },
 });
 
+/**
+ * Whether an index's vectors are ready: `pending` from its lexical commit until every chunk has its
+ * vector (also after a run killed in between: the next index run finishes them), with the progress of
+ * a background vector phase of this server, or why it failed.
+ */
+async function vectorsStatus(
+  service: CodeService,
+  idx: { root: string; meta(key: string): Promise<string | undefined> },
+): Promise<{ vectors_state: string; vectors_progress?: string; vectors_error?: string }> {
+  const state =
+    (await idx.meta("vectors_state")) ?? ((await idx.meta("embedder")) === "none" ? "none" : "ready");
+  const bg = service.vectorsProgress(idx.root);
+  return {
+    vectors_state: state,
+    ...(state === "pending" && bg?.running && bg.message ? { vectors_progress: bg.message } : {}),
+    ...(state === "pending" && bg?.error ? { vectors_error: bg.error } : {}),
+  };
+}
+
 export const indexStatusTool = tool({
   name: "index_status",
   title: "Index status",
   description:
-    "Whether a repository is indexed, when, how big the index is, which embedder made its vectors, and which files were skipped with their reasons.",
+    "Whether a repository is indexed, when, how big the index is, which embedder made its vectors and whether they are ready, and which files were skipped with their reasons.",
   input: z.object({
     path: repoPath,
     skipped_limit: z
@@ -116,6 +143,7 @@ export const indexStatusTool = tool({
       indexed: true,
       indexed_at: indexedAt,
       embedder: (await idx.meta("embedder")) ?? "none",
+      ...(await vectorsStatus(service, idx)),
       ...(await idx.stats()),
       index_bytes: await idx.sizeBytes(),
       index_location: idx.location,
@@ -175,6 +203,12 @@ export const searchCodebaseTool = tool({
       })
       .optional()
       .describe("Present when re-ranking was asked for."),
+    vectors_state: z
+      .literal("pending")
+      .optional()
+      .describe(
+        "Present while the index's vectors are still being built: a hybrid search then ranks lexically (or with the vectors made so far).",
+      ),
   }),
   annotations: READ_ONLY,
   async handler(input, ctx) {
@@ -189,7 +223,7 @@ export const searchCodebaseTool = tool({
             : configured
           : configured;
     const unavailable = tier === "none" ? undefined : ctx.clients.models.unavailable();
-    const { results, rerank } = await service.search(input.path, input.query, {
+    const { index, results, rerank } = await service.search(input.path, input.query, {
       k: input.k,
       mode: input.mode,
       granularity: input.granularity,
@@ -198,8 +232,13 @@ export const searchCodebaseTool = tool({
       signal: ctx.signal,
       ...(tier !== "none" && !unavailable ? { rerank: ctx.clients.models.get(tier) } : {}),
     });
-    if (unavailable) return { results, rerank: { by: "retrieval" as const, reason: unavailable } };
-    return rerank ? { results, rerank } : { results };
+    const pending =
+      input.mode !== "lexical" && (await index.meta("vectors_state")) === "pending"
+        ? { vectors_state: "pending" as const }
+        : {};
+    if (unavailable)
+      return { results, rerank: { by: "retrieval" as const, reason: unavailable }, ...pending };
+    return rerank ? { results, rerank, ...pending } : { results, ...pending };
   },
 });
 

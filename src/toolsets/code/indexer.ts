@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { ChunkPool } from "../../code/chunk-pool.js";
 import { detectLanguage } from "../../code/languages.js";
-import { type Embedder, embeddingText, lsiFor } from "./embedders.js";
+import { type Embedder, embeddingCounts, embeddingText, LsiEmbedder, lsiFor } from "./embedders.js";
 import type { CodeIndex, FileUpdate } from "./store.js";
 import { skipByContent, walkRepository } from "./walk.js";
 
@@ -30,7 +30,19 @@ export interface IndexOptions {
   threads?: number;
   /** Files per transaction. */
   batchFiles?: number;
+  /**
+   * Called once the lexical part is committed and searchable, before any vector is trained or embedded,
+   * with the report so far (`vectors: "pending"` when an embedder runs next).
+   */
+  onSearchable?: (report: IndexReport) => void | Promise<void>;
 }
+
+/**
+ * Whether the vectors of an index match its chunks: `pending` from the moment its lexical part is committed
+ * (searchable at once, hybrid searches rank lexically) until the embedder has run over every chunk, also
+ * after a run killed in between (the next run finishes them); `none` without an embedder.
+ */
+export type VectorsState = "none" | "pending" | "ready";
 
 export interface IndexReport {
   root: string;
@@ -44,8 +56,14 @@ export interface IndexReport {
   bytes_read: number;
   vectors_embedded: number;
   embedder: string;
+  vectors: VectorsState;
+  /** From the start until the lexical index was committed and searchable. */
+  searchable_ms: number;
   duration_ms: number;
 }
+
+/** Most token counts (map entries) kept from chunking for the LSI model; chunks past it are counted again. */
+const MAX_CARRIED_COUNTS = 4_000_000;
 
 export async function indexRepository(index: CodeIndex, options: IndexOptions): Promise<IndexReport> {
   const started = Date.now();
@@ -63,7 +81,6 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
   const known = await index.files();
   const seen = new Set<string>();
   const skipped = [...walk.skipped];
-  let updates: FileUpdate[] = [];
   let deletes: string[] = [];
   let touches: { path: string; mtime: number }[] = [];
   // Changed files of the current write batch, chunked together (on every core) just before it is written.
@@ -80,23 +97,56 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
   const stats = { indexed: 0, unchanged: 0, chunks: 0, bytes: 0, deleted: 0 };
   const batchFiles = options.batchFiles ?? 64;
   const pool = new ChunkPool(options.threads === undefined ? {} : { size: options.threads });
+  // The LSI model trains on, and embeds, each chunk's token counts: counted once, next to its terms.
+  const wantCounts = options.embedder === "lsi";
+  const counted = new Map<string, Map<string, number>>();
+  let carried = 0;
+  // Batch N is written (SQLite on this thread) while batch N+1 is chunked on the workers; writes keep
+  // their order, and each is one all-or-nothing transaction as before.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
-    if (pending.length) {
-      const results = await pool.chunk(
-        pending.map((p) => ({ path: p.path, lang: p.lang, text: p.text, syntax: !p.large })),
-      );
-      for (const [i, { text: _text, large: _large, ...file }] of pending.entries()) {
-        const chunks = results[i]!.chunks;
-        updates.push({ ...file, chunks });
-        stats.chunks += chunks.length;
-      }
-    }
-    if (updates.length || deletes.length || touches.length) await index.applyFiles(updates, deletes, touches);
+    const files = pending;
+    const fileDeletes = deletes;
+    const fileTouches = touches;
     pending = [];
-    updates = [];
     deletes = [];
     touches = [];
     pendingBytes = 0;
+    const chunked = files.length
+      ? pool.chunk(
+          files.map((p) => ({
+            path: p.path,
+            lang: p.lang,
+            text: p.text,
+            syntax: !p.large,
+            embedCounts: wantCounts,
+          })),
+        )
+      : Promise.resolve([]);
+    const previous = writing;
+    writing = (async () => {
+      const results = await chunked;
+      await previous;
+      const batch: FileUpdate[] = [];
+      for (const [i, { text: _text, large: _large, ...file }] of files.entries()) {
+        const chunks = results[i]!.chunks;
+        for (const c of chunks) {
+          if (!c.embedCounts) continue;
+          if (carried < MAX_CARRIED_COUNTS && !counted.has(c.hash)) {
+            counted.set(c.hash, c.embedCounts);
+            carried += c.embedCounts.size;
+          }
+          c.embedCounts = undefined;
+        }
+        batch.push({ ...file, chunks });
+        stats.chunks += chunks.length;
+      }
+      if (batch.length || fileDeletes.length || fileTouches.length)
+        await index.applyFiles(batch, fileDeletes, fileTouches);
+    })();
+    // Awaited by the next flush or at the end; a failure is not "unhandled" in between.
+    writing.catch(() => undefined);
+    await previous;
   };
   const total = walk.files.length;
   try {
@@ -155,12 +205,41 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
     for (const path of known.keys()) if (!seen.has(path)) deletes.push(path);
     stats.deleted = deletes.length;
     await flush();
+    await writing;
   } finally {
+    // An abort or a failure leaves no write running once this returns.
+    await writing.catch(() => undefined);
     await pool.close();
   }
   const deleted = stats.deleted;
   await index.setSkipped(skipped);
+  // Searchable from here (lexically); the vectors follow.
+  if (options.embedder !== "none") await index.setMeta("vectors_state", "pending");
   await index.setMeta("indexed_at", new Date().toISOString());
+  const searchableMs = Date.now() - started;
+  const reasons: Record<string, number> = {};
+  for (const s of skipped) {
+    const key = s.reason.split(":")[0] ?? s.reason;
+    reasons[key] = (reasons[key] ?? 0) + 1;
+  }
+  const result = (embedded: number, embedder: string, vectors: VectorsState): IndexReport => ({
+    root,
+    files_seen: total,
+    files_indexed: stats.indexed,
+    files_unchanged: stats.unchanged,
+    files_deleted: deleted,
+    files_skipped: skipped.length,
+    skipped_reasons: reasons,
+    chunks_added: stats.chunks,
+    bytes_read: stats.bytes,
+    vectors_embedded: embedded,
+    embedder,
+    vectors,
+    searchable_ms: searchableMs,
+    duration_ms: Date.now() - started,
+  });
+  const chosen = typeof options.embedder === "string" ? options.embedder : options.embedder.id;
+  await options.onSearchable?.(result(0, chosen, chosen === "none" ? "none" : "pending"));
 
   let embedded = 0;
   let embedderId = "none";
@@ -177,38 +256,28 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
         total: 1,
         message: retrain ? "training LSI model" : "loading LSI model",
       });
-      embedder = await lsiFor(index, { retrain });
-      if (retrain) await index.clearVectors();
+      embedder = await lsiFor(index, { retrain, counted, signal: options.signal });
+      if (retrain) await clearVectors(index);
     } else embedder = options.embedder;
     if (embedder) {
       embedderId = embedder.id;
       if ((await index.meta("vector_space")) !== embedder.id) {
-        await index.clearVectors();
+        await clearVectors(index);
         await index.setMeta("vector_space", embedder.id);
       }
-      embedded = await embedMissing(index, embedder, report, options.signal);
+      embedded = await embedMissing(index, embedder, report, options.signal, counted);
     }
+    await index.setMeta("vectors_state", embedder ? "ready" : "none");
   }
+  counted.clear();
   await index.setMeta("embedder", embedderId);
-  const reasons: Record<string, number> = {};
-  for (const s of skipped) {
-    const key = s.reason.split(":")[0] ?? s.reason;
-    reasons[key] = (reasons[key] ?? 0) + 1;
-  }
-  return {
-    root,
-    files_seen: total,
-    files_indexed: stats.indexed,
-    files_unchanged: stats.unchanged,
-    files_deleted: deleted,
-    files_skipped: skipped.length,
-    skipped_reasons: reasons,
-    chunks_added: stats.chunks,
-    bytes_read: stats.bytes,
-    vectors_embedded: embedded,
-    embedder: embedderId,
-    duration_ms: Date.now() - started,
-  };
+  return result(embedded, embedderId, embedderId === "none" ? "none" : "ready");
+}
+
+/** Drops every vector; searches that cached the old ones see the change (vectors_generation). */
+async function clearVectors(index: CodeIndex): Promise<void> {
+  await index.clearVectors();
+  await index.setMeta("vectors_generation", String(Date.now()));
 }
 
 async function embedMissing(
@@ -216,6 +285,7 @@ async function embedMissing(
   embedder: Embedder,
   report: (p: IndexProgress) => Promise<void>,
   signal?: AbortSignal,
+  counted?: ReadonlyMap<string, Map<string, number>>,
 ): Promise<number> {
   const counts = await index.stats();
   const totalMissing = counts.chunks - counts.vectors;
@@ -233,7 +303,11 @@ async function embedMissing(
       if (cached) vectors.push({ chunkId: c.id, vec: cached });
       else todo.push(c);
     }
-    if (todo.length) {
+    if (todo.length && embedder instanceof LsiEmbedder && counted?.size) {
+      // Chunks counted while chunking are not scanned again; the others are counted from their text.
+      const vecs = embedder.embedCounts(todo.map((c) => counted.get(c.hash) ?? embeddingCounts(c)));
+      for (const [i, c] of todo.entries()) vectors.push({ chunkId: c.id, vec: vecs[i]! });
+    } else if (todo.length) {
       const vecs = await embedder.embed(
         todo.map((c) => embeddingText(c)),
         signal,

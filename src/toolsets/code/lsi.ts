@@ -5,7 +5,7 @@
  * of the small projected matrix) keeps the top `dim` directions. Terms that co-occur across the repository
  * (`session`, `expiry`, `ttl`, `token`) end up close, so a query finds code that shares no word with it.
  */
-import { tokenize } from "../../code/tokenize.js";
+import { countTokens } from "../../code/tokenize.js";
 
 export interface LsiModel {
   vocab: string[];
@@ -136,18 +136,21 @@ interface SparseDoc {
   w: Float32Array;
 }
 
-function docCounts(text: string, vocabIndex: Map<string, number>): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const t of tokenize(text)) {
+/** A document's counts (token -> count, first-seen order) restricted to the vocabulary, as parallel arrays. */
+function docCounts(
+  counts: ReadonlyMap<string, number>,
+  vocabIndex: Map<string, number>,
+): { terms: number[]; counts: number[] } {
+  const terms: number[] = [];
+  const cs: number[] = [];
+  for (const [t, c] of counts) {
     const i = vocabIndex.get(t);
-    if (i !== undefined) counts.set(i, (counts.get(i) ?? 0) + 1);
+    if (i !== undefined) {
+      terms.push(i);
+      cs.push(c);
+    }
   }
-  return counts;
-}
-
-/** PPMI weights of one document's counts under the corpus statistics (dampened, clipped at zero). */
-function ppmi(counts: Map<number, number>, model: Pick<LsiModel, "termCount" | "total">): SparseDoc {
-  return ppmiOf([...counts.keys()], [...counts.values()], model);
+  return { terms, counts: cs };
 }
 
 /** `ppmi` of counts given as parallel arrays (term index, count), in the order they were first seen. */
@@ -175,36 +178,78 @@ function ppmiOf(
 
 /** Learns an LSI model from the texts of the corpus. */
 export function trainLsi(texts: Iterable<string>, options: LsiOptions = {}): LsiModel {
+  const counted: Map<string, number>[] = [];
+  for (const text of texts) counted.push(countTokens(text));
+  return trainLsiCounts(counted, options);
+}
+
+/**
+ * `trainLsi` of texts already counted: each document is its tokens' counts in the order each token first
+ * appears (`countTokens(text)`, as the chunking workers compute it), so nothing is scanned again. The
+ * same documents give the same model, to the bit.
+ */
+export function trainLsiCounts(documents: Iterable<Map<string, number>>, options: LsiOptions = {}): LsiModel {
+  const steps = trainingSteps(documents, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `trainLsiCounts` that lets the event loop run between slices of the work (every few thousand documents
+ * of each pass over the corpus, every orthonormalization): a server keeps answering searches while a big
+ * repository's model trains. Same operations in the same order: the same model.
+ */
+export async function trainLsiCountsAsync(
+  documents: Iterable<Map<string, number>>,
+  options: LsiOptions & { signal?: AbortSignal } = {},
+): Promise<LsiModel> {
+  const steps = trainingSteps(documents, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+    options.signal?.throwIfAborted();
+  }
+}
+
+/** Documents per slice of a pass between two yields of `trainingSteps`. */
+const SLICE = 2048;
+
+/** The training, yielding between slices (see trainLsiCountsAsync); returns the model. */
+function* trainingSteps(
+  documents: Iterable<Map<string, number>>,
+  options: LsiOptions,
+): Generator<void, LsiModel, void> {
   const dimWanted = options.dim ?? 64;
   const maxVocab = options.maxVocab ?? 20_000;
-  // Every distinct token gets an id; documents are kept as id arrays; document frequencies are counted
-  // with a per-token "last document seen" stamp instead of a Set per document.
+  // Every distinct token gets an id; documents are kept as (id, count) arrays in first-seen order; each
+  // distinct token of a document adds one to its document frequency.
   const tokenIds = new Map<string, number>();
   const tokens: string[] = [];
   const dfs: number[] = [];
-  const lastDoc: number[] = [];
   const docIds: Int32Array[] = [];
-  for (const text of texts) {
-    const toks = tokenize(text);
-    const d = docIds.length;
-    const ids = new Int32Array(toks.length);
-    for (let k = 0; k < toks.length; k++) {
-      const t = toks[k]!;
+  const docRaw: Int32Array[] = [];
+  for (const doc of documents) {
+    if (docIds.length % SLICE === SLICE - 1) yield;
+    const ids = new Int32Array(doc.size);
+    const cs = new Int32Array(doc.size);
+    let k = 0;
+    for (const [t, c] of doc) {
       let id = tokenIds.get(t);
       if (id === undefined) {
         id = tokens.length;
         tokenIds.set(t, id);
         tokens.push(t);
         dfs.push(0);
-        lastDoc.push(-1);
       }
       ids[k] = id;
-      if (lastDoc[id] !== d) {
-        lastDoc[id] = d;
-        dfs[id]!++;
-      }
+      cs[k++] = c;
+      dfs[id]!++;
     }
     docIds.push(ids);
+    docRaw.push(cs);
   }
   const nDocs = docIds.length;
   const vocab = tokens
@@ -220,24 +265,19 @@ export function trainLsi(texts: Iterable<string>, options: LsiOptions = {}): Lsi
   // Per document: its vocabulary terms in the order first seen, and their counts.
   const docTerms: Int32Array[] = [];
   const docCountsOf: Int32Array[] = [];
-  const stamp = new Int32Array(V).fill(-1);
-  const slot = new Int32Array(V);
   const terms: number[] = [];
   const counts: number[] = [];
   let total = 0;
   for (let d = 0; d < docIds.length; d++) {
     const ids = docIds[d]!;
+    const raw = docRaw[d]!;
     terms.length = 0;
     counts.length = 0;
     for (let k = 0; k < ids.length; k++) {
       const i = vocabOf[ids[k]!]!;
       if (i < 0) continue;
-      if (stamp[i] !== d) {
-        stamp[i] = d;
-        slot[i] = terms.length;
-        terms.push(i);
-        counts.push(1);
-      } else counts[slot[i]!]!++;
+      terms.push(i);
+      counts.push(raw[k]!);
     }
     for (let k = 0; k < terms.length; k++) {
       const s = 1 + Math.log(counts[k]!);
@@ -250,6 +290,7 @@ export function trainLsi(texts: Iterable<string>, options: LsiOptions = {}): Lsi
     }
   }
   docIds.length = 0;
+  docRaw.length = 0;
   const stats = { termCount, total: total || 1 };
   const docs = docTerms.map((t, k) => ppmiOf(t, docCountsOf[k]!, stats));
   const D = docs.length;
@@ -260,7 +301,9 @@ export function trainLsi(texts: Iterable<string>, options: LsiOptions = {}): Lsi
 
   // Y = A Ω  (V×l), A is V×D with documents as columns.
   let y = new Float64Array(V * l);
-  for (const d of docs) {
+  for (let di = 0; di < docs.length; di++) {
+    if (di % SLICE === SLICE - 1) yield;
+    const d = docs[di]!;
     const omega = new Float64Array(l);
     for (let j = 0; j < l; j++) omega[j] = gaussian(next);
     for (let k = 0; k < d.idx.length; k++) {
@@ -269,35 +312,44 @@ export function trainLsi(texts: Iterable<string>, options: LsiOptions = {}): Lsi
       for (let j = 0; j < l; j++) y[row + j]! += w * omega[j]!;
     }
   }
+  yield;
   orthonormalize(y, V, l);
   const z = new Float64Array(D * l);
   for (let it = 0; it < (options.powerIterations ?? 1); it++) {
     // Z = Aᵀ Y (D×l), then Y = A Z.
     z.fill(0);
-    docs.forEach((d, di) => {
+    for (let di = 0; di < docs.length; di++) {
+      if (di % SLICE === SLICE - 1) yield;
+      const d = docs[di]!;
       const out = di * l;
       for (let k = 0; k < d.idx.length; k++) {
         const row = d.idx[k]! * l;
         const w = d.w[k]!;
         for (let j = 0; j < l; j++) z[out + j]! += w * y[row + j]!;
       }
-    });
+    }
+    yield;
     orthonormalize(z, D, l);
     y = new Float64Array(V * l);
-    docs.forEach((d, di) => {
+    for (let di = 0; di < docs.length; di++) {
+      if (di % SLICE === SLICE - 1) yield;
+      const d = docs[di]!;
       const src = di * l;
       for (let k = 0; k < d.idx.length; k++) {
         const row = d.idx[k]! * l;
         const w = d.w[k]!;
         for (let j = 0; j < l; j++) y[row + j]! += w * z[src + j]!;
       }
-    });
+    }
+    yield;
     orthonormalize(y, V, l);
   }
   // B = Qᵀ A (l×D, one column per doc); C = B Bᵀ (l×l).
   const c = new Float64Array(l * l);
   const col = new Float64Array(l);
-  for (const d of docs) {
+  for (let di = 0; di < docs.length; di++) {
+    if (di % SLICE === SLICE - 1) yield;
+    const d = docs[di]!;
     col.fill(0);
     for (let k = 0; k < d.idx.length; k++) {
       const row = d.idx[k]! * l;
@@ -311,6 +363,7 @@ export function trainLsi(texts: Iterable<string>, options: LsiOptions = {}): Lsi
     }
   }
   for (let i = 0; i < l; i++) for (let j = 0; j < i; j++) c[i * l + j] = c[j * l + i]!;
+  yield;
   const { values, vectors } = symmetricEigen(c, l);
   const order = [...values.keys()].sort((a, b) => values[b]! - values[a]!).slice(0, dim);
   // U = Q · W  (V×dim)
@@ -332,9 +385,19 @@ export function trainLsi(texts: Iterable<string>, options: LsiOptions = {}): Lsi
 
 /** A unit vector for `text` in the model's latent space (all zeros when it shares no term with it). */
 export function lsiEmbed(model: LsiModel, vocabIndex: Map<string, number>, text: string): Float32Array {
+  return lsiEmbedCounts(model, vocabIndex, countTokens(text));
+}
+
+/** `lsiEmbed` of a text already counted (`countTokens(text)`). */
+export function lsiEmbedCounts(
+  model: LsiModel,
+  vocabIndex: Map<string, number>,
+  counts: ReadonlyMap<string, number>,
+): Float32Array {
   const out = new Float32Array(model.dim);
   if (model.dim === 0) return out;
-  const d = ppmi(docCounts(text, vocabIndex), model);
+  const dc = docCounts(counts, vocabIndex);
+  const d = ppmiOf(dc.terms, dc.counts, model);
   for (let k = 0; k < d.idx.length; k++) {
     const row = d.idx[k]! * model.dim;
     const w = d.w[k]!;

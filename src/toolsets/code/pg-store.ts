@@ -652,8 +652,14 @@ export async function openPostgresIndex(
       // Pages in id order: a big repository's texts never sit in one result.
       let after = 0;
       for (;;) {
-        const { rows } = await pool.query<{ id: number; text: string; context: string; path: string }>(
-          `SELECT c.id AS id, c.text AS text, c.context AS context, f.path AS path FROM ${FROM_CHUNKS}
+        const { rows } = await pool.query<{
+          id: number;
+          text: string;
+          context: string;
+          path: string;
+          hash: string;
+        }>(
+          `SELECT c.id AS id, c.text AS text, c.context AS context, f.path AS path, c.hash AS hash FROM ${FROM_CHUNKS}
            WHERE c.ix = $1 AND c.id > $2 ORDER BY c.id LIMIT 2000`,
           [ix, after],
         );

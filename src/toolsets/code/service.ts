@@ -27,8 +27,19 @@ export interface CodeService {
       embedder?: "lsi" | "none" | "configured";
       signal?: AbortSignal;
       onProgress?: (p: IndexProgress) => void | Promise<void>;
+      /**
+       * `wait` (default): resolve once the vectors are ready too. `background`: resolve as soon as the
+       * lexical index is searchable (`vectors: "pending"`); the vectors are trained and embedded after,
+       * in this process, without blocking searches (the run still holds the repository's index lock, and
+       * `vectorsProgress` tells how far it is; another index run of it waits for it). A failure there is
+       * kept for index_status. `auto`: `background` when the run added at least BACKGROUND_MIN_CHUNKS
+       * chunks (a cold build of a big tree), `wait` otherwise.
+       */
+      vectors?: "wait" | "background" | "auto";
     },
   ): Promise<IndexReport>;
+  /** The vector phase running in the background for `root`, if any: its last progress, or its failure. */
+  vectorsProgress(root: string): { running: boolean; message?: string; error?: string } | undefined;
   search(
     path: string,
     query: string,
@@ -58,6 +69,9 @@ export interface CodeServiceOptions {
   pool?: Pool;
 }
 
+/** `vectors: "auto"` trains in the background from this many new chunks (about 2 MB of code) on. */
+export const BACKGROUND_MIN_CHUNKS = 5000;
+
 export function createCodeService(
   config: Readonly<Config>,
   workspace: Workspace,
@@ -72,6 +86,11 @@ export function createCodeService(
   const open = new Map<string, CodeIndex>();
   const opening = new Map<string, Promise<CodeIndex | undefined>>();
   const running = new Set<string>();
+  // Vector phases left running by `index(..., { vectors: "background" })`, by root.
+  const background = new Map<
+    string,
+    { done: Promise<unknown>; abort: AbortController; message?: string; error?: string; running: boolean }
+  >();
   const home = config.core.home;
 
   const resolveRoot = (path: string): string => workspace.directory(path);
@@ -144,8 +163,12 @@ export function createCodeService(
     },
     async index(path, options) {
       const root = resolveRoot(path);
+      // A vector phase left in the background is part of the previous run: this one starts after it.
+      const behind = background.get(root);
+      if (behind?.running) await behind.done;
       if (running.has(root)) throw conflictError(`an index run on ${root} is already in progress`);
       running.add(root);
+      let detached = false;
       try {
         const idx = (await get(root, true))!;
         const choice = options.embedder ?? "configured";
@@ -156,17 +179,86 @@ export function createCodeService(
               ? config.code.embedder
               : (externalEmbedder(config.code, fetchImpl) ?? "none");
         } else embedder = choice;
-        return await indexRepository(idx, {
+        const mode = options.vectors ?? "wait";
+        if (mode === "wait" || embedder === "none")
+          return await indexRepository(idx, {
+            maxFileBytes: config.code.maxFileBytes,
+            largeFilesBytes: config.code.largeFilesBytes,
+            embedder,
+            signal: options.signal,
+            onProgress: options.onProgress,
+          });
+        // The caller's signal and progress end with its call, at "searchable"; the vector phase has its own
+        // (service.close() aborts it; an index killed there finishes its vectors on the next run).
+        const abort = new AbortController();
+        const forward = () => abort.abort(options.signal?.reason);
+        options.signal?.addEventListener("abort", forward, { once: true });
+        const entry: {
+          done: Promise<unknown>;
+          abort: AbortController;
+          message?: string;
+          error?: string;
+          running: boolean;
+        } = { done: Promise.resolve(), abort, running: true };
+        let searchable: IndexReport | undefined;
+        let detach = false;
+        let lexicalDone: (r: IndexReport) => void = () => undefined;
+        const lexical = new Promise<IndexReport>((resolve) => {
+          lexicalDone = resolve;
+        });
+        const run = indexRepository(idx, {
           maxFileBytes: config.code.maxFileBytes,
           largeFilesBytes: config.code.largeFilesBytes,
           embedder,
-          signal: options.signal,
-          onProgress: options.onProgress,
+          signal: abort.signal,
+          onProgress: async (p) => {
+            if (!detach) return options.onProgress?.(p);
+            entry.message = `${p.phase}: ${p.message ?? ""} ${p.done}/${p.total}`.trim();
+          },
+          onSearchable: (r) => {
+            searchable = r;
+            detach = mode === "background" || r.chunks_added >= BACKGROUND_MIN_CHUNKS;
+            lexicalDone(r);
+          },
         });
+        const first = await Promise.race([run, lexical]);
+        if (!searchable || !detach || first.vectors !== "pending") return await run;
+        // From here the caller has its answer; the run goes on and releases the lock when done.
+        options.signal?.removeEventListener("abort", forward);
+        detached = true;
+        hold(root);
+        background.set(root, entry);
+        entry.done = run
+          .then(
+            () => {
+              entry.running = false;
+              entry.message = "vectors ready";
+            },
+            (err: unknown) => {
+              entry.running = false;
+              entry.error = err instanceof Error ? err.message : String(err);
+            },
+          )
+          .finally(() => {
+            running.delete(root);
+            release(root);
+          });
+        return first;
       } finally {
-        running.delete(root);
-        evict();
+        if (!detached) {
+          running.delete(root);
+          evict();
+        }
       }
+    },
+    vectorsProgress(root) {
+      const entry = background.get(root);
+      if (!entry) return undefined;
+      return {
+        running: entry.running,
+        ...(entry.message ? { message: entry.message } : {}),
+        ...(entry.error ? { error: entry.error } : {}),
+      };
     },
     async search(path, query, options) {
       const idx = await service.require(path);
@@ -181,6 +273,10 @@ export function createCodeService(
             `this index's vectors come from ${space}, but the configured embedder is ${embedder.id}: search with the same REPOWRIGHT_EMBEDDER settings, re-index, or use mode lexical`,
           );
       }
+      if (options.mode === "semantic" && !embedder && (await idx.meta("vectors_state")) === "pending")
+        throw validationError(
+          "this index's vectors are still being built (index_status: vectors pending): use mode lexical or hybrid meanwhile, or run index_repository again if no run is in progress",
+        );
       if (options.mode === "semantic" && !embedder)
         throw validationError(
           "this index has no vectors: re-index with an embedder (REPOWRIGHT_EMBEDDER=lsi, local or openai), or use mode lexical",
@@ -210,6 +306,9 @@ export function createCodeService(
       }
     },
     async close() {
+      // Vector phases still running stop where they are: the next index run finishes them.
+      for (const entry of background.values()) entry.abort.abort(new Error("code service closed"));
+      await Promise.all([...background.values()].map((e) => e.done));
       const all = [...open.values()];
       open.clear();
       await Promise.all(all.map((idx) => idx.close()));

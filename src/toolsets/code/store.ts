@@ -130,7 +130,8 @@ export interface CodeIndex {
   chunksWithoutVector(
     limit: number,
   ): Promise<{ id: number; hash: string; text: string; context: string; path: string }[]>;
-  allChunkTexts(): AsyncIterable<{ id: number; text: string; context: string; path: string }>;
+  /** Every chunk's text, context, path and content hash (what embedders read; the LSI model trains on it). */
+  allChunkTexts(): AsyncIterable<{ id: number; text: string; context: string; path: string; hash: string }>;
   putVectors(rows: { chunkId: number; vec: Float32Array }[]): Promise<void>;
   clearVectors(): Promise<void>;
   /** Every vector, in chunk id order. */
@@ -179,6 +180,61 @@ export function indexLocation(home: string, root: string): string {
 export const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 export const fromBlob = (b: Buffer) =>
   new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/**
+ * The postings of one write transaction, gathered in growing typed arrays and handed out in (term, chunk)
+ * order by a counting sort on the term id (chunk ids only grow within a transaction, so the sort is stable
+ * and leaves each term's postings in chunk order).
+ */
+export class PostingBatch {
+  private term = new Int32Array(1 << 16);
+  private chunk = new Int32Array(1 << 16);
+  private tf = new Float64Array(1 << 16);
+  private n = 0;
+  private maxTerm = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  add(term: number, chunk: number, tf: number): void {
+    if (this.n === this.term.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.term = grow(this.term, (n) => new Int32Array(n));
+      this.chunk = grow(this.chunk, (n) => new Int32Array(n));
+      this.tf = grow(this.tf, (n) => new Float64Array(n));
+    }
+    this.term[this.n] = term;
+    this.chunk[this.n] = chunk;
+    this.tf[this.n] = tf;
+    this.n++;
+    if (term > this.maxTerm) this.maxTerm = term;
+  }
+
+  /** Calls `emit` for every posting, in term order, then chunk order within a term (insertion order). */
+  sortInto(emit: (term: number, chunk: number, tf: number) => void): void {
+    const n = this.n;
+    if (n === 0) return;
+    const start = new Int32Array(this.maxTerm + 2);
+    for (let k = 0; k < n; k++) start[this.term[k]! + 1]!++;
+    for (let t = 1; t < start.length; t++) start[t]! += start[t - 1]!;
+    const order = new Int32Array(n);
+    for (let k = 0; k < n; k++) order[start[this.term[k]!]!++] = k;
+    for (let j = 0; j < n; j++) {
+      const k = order[j]!;
+      emit(this.term[k]!, this.chunk[k]!, this.tf[k]!);
+    }
+  }
+
+  clear(): void {
+    this.n = 0;
+    this.maxTerm = 0;
+  }
+}
 
 export function openSqliteIndex(
   home: string,
@@ -268,6 +324,7 @@ export function openSqliteIndex(
     `INSERT INTO postings (term_id, chunk_id, tf) VALUES ${Array.from({ length: POSTINGS_PER_INSERT }, () => "(?, ?, ?)").join(", ")}`,
   );
   const pending: number[] = [];
+  const batch = new PostingBatch();
 
   const byName = db.prepare(
     `SELECT ${CHUNK_COLS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.name_lc = ? AND c.name_lc <> '' ORDER BY f.path, c.start_line LIMIT ?`,
@@ -330,15 +387,21 @@ export function openSqliteIndex(
           i = 0;
           for (const tf of c.terms.values()) {
             const t = ids[i++]!;
-            pending.push(t, chunkId, tf);
-            if (pending.length === POSTINGS_PER_INSERT * 3) {
-              insPostings.run(pending);
-              pending.length = 0;
-            }
+            batch.add(t, chunkId, tf);
             dfDelta.set(t, (dfDelta.get(t) ?? 0) + 1);
           }
         }
       }
+      // Written in (term, chunk) order, the table's key order: each term's new postings go in together
+      // instead of touching every B-tree leaf once per chunk.
+      batch.sortInto((t, c, tf) => {
+        pending.push(t, c, tf);
+        if (pending.length === POSTINGS_PER_INSERT * 3) {
+          insPostings.run(pending);
+          pending.length = 0;
+        }
+      });
+      batch.clear();
       for (let k = 0; k < pending.length; k += 3)
         q.insPosting.run(pending[k], pending[k + 1], pending[k + 2]);
       pending.length = 0;
@@ -408,6 +471,7 @@ export function openSqliteIndex(
       } catch (err) {
         // The transaction rolled back: postings not yet written and term ids it gave are not the index's.
         pending.length = 0;
+        batch.clear();
         termIds.clear();
         throw err;
       }
@@ -491,9 +555,9 @@ export function openSqliteIndex(
     async *allChunkTexts() {
       const rows = db
         .prepare(
-          "SELECT c.id AS id, c.text AS text, c.context AS context, f.path AS path FROM chunks c JOIN files f ON f.id = c.file_id",
+          "SELECT c.id AS id, c.text AS text, c.context AS context, f.path AS path, c.hash AS hash FROM chunks c JOIN files f ON f.id = c.file_id",
         )
-        .iterate() as Iterable<{ id: number; text: string; context: string; path: string }>;
+        .iterate() as Iterable<{ id: number; text: string; context: string; path: string; hash: string }>;
       yield* rows;
     },
     async putVectors(rows) {
