@@ -58,6 +58,13 @@ export const LOCALIZATION_SETS: LocalizationSet[] = [
     env: "REPOWRIGHT_LOCSET_JAVA",
     description: "fixed issues of FasterXML/jackson-databind (Java), see bench/data/localization-java.md",
   },
+  {
+    name: "localization TS set",
+    file: join(DATA, "localization-ts.jsonl"),
+    env: "REPOWRIGHT_LOCSET_TS",
+    description:
+      "fixed issues of microsoft/vscode-languageserver-node (TypeScript), see bench/data/localization-ts.md",
+  },
 ];
 
 export function readInstances(file: string): Instance[] {

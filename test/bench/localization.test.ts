@@ -148,14 +148,29 @@ describe("bench/localization.ts", () => {
     }
   });
 
-  it("registers a Go and a Java set beside the Python and JavaScript ones, each with its own variable", () => {
+  it("registers Go, Java and TypeScript sets beside the Python and JavaScript ones, each with its own variable", () => {
     const envs = LOCALIZATION_SETS.map((s) => s.env);
-    expect(envs).toEqual(expect.arrayContaining(["REPOWRIGHT_LOCSET_GO", "REPOWRIGHT_LOCSET_JAVA"]));
+    expect(envs).toEqual(
+      expect.arrayContaining(["REPOWRIGHT_LOCSET_GO", "REPOWRIGHT_LOCSET_JAVA", "REPOWRIGHT_LOCSET_TS"]),
+    );
     expect(new Set(envs).size).toBe(envs.length);
     const repos = (env: string) =>
       new Set(readInstances(LOCALIZATION_SETS.find((s) => s.env === env)!.file).map((i) => i.repo));
     expect([...repos("REPOWRIGHT_LOCSET_GO")]).toEqual(["spf13/cobra"]);
     expect([...repos("REPOWRIGHT_LOCSET_JAVA")]).toEqual(["FasterXML/jackson-databind"]);
+    expect([...repos("REPOWRIGHT_LOCSET_TS")]).toEqual(["microsoft/vscode-languageserver-node"]);
+  });
+
+  it("keeps out of the TypeScript set any issue whose text gives the path of a file its fix changed", () => {
+    const set = LOCALIZATION_SETS.find((s) => s.env === "REPOWRIGHT_LOCSET_TS")!;
+    const instances = readInstances(set.file);
+    expect(instances.length).toBeGreaterThanOrEqual(15);
+    for (const inst of instances) {
+      for (const f of inst.files_changed) {
+        expect(f).toMatch(/\.ts$/);
+        expect(inst.problem_statement).not.toContain(f);
+      }
+    }
   });
 
   it("gives every instance of a set with provenance its issue, fix commit and non-test source files", () => {
@@ -174,7 +189,9 @@ describe("bench/localization.ts", () => {
         expect(typeof inst.text_cut).toBe("boolean");
         expect(inst.problem_statement.length).toBeGreaterThan(20);
         for (const f of inst.files_changed)
-          expect(f).not.toMatch(/(_test\.go|Test\.java|\.test\.js)$|(^|\/)tests?\//);
+          expect(f).not.toMatch(
+            /(_test\.go|Test\.java|\.test\.[jt]s)$|(^|\/)tests?\/|^(testbed|client-node-tests)\//,
+          );
       }
       const doc = readFileSync(set.file.replace(/\.jsonl$/, ".md"), "utf8");
       for (const inst of instances) expect(doc).toContain(inst.issue_url);
