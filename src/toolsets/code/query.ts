@@ -200,10 +200,7 @@ export function analyzeQuery(input: string): QueryAnalysis {
   const names = new Set<string>();
   // Names in prose and code spans only: inside a fenced block (a configuration, a log) they are data.
   const prose = text.replace(/```[\s\S]*?```/g, " ").replace(/\b\w+:\/\/\S+/g, " ");
-  for (const m of prose.matchAll(HYPHENATED_RE)) {
-    names.add(m[0]);
-    addIdent(m[0].replace(/-/g, "_"), 2);
-  }
+  for (const m of prose.matchAll(HYPHENATED_RE)) names.add(m[0]);
   for (const m of text.matchAll(PATH_RE)) {
     const p = m[0].replace(/\\/g, "/");
     if (p.includes("/") || /\.(py|js|ts|go|rs|java|rb|php|c|cpp|cs|tsx|jsx)$/.test(p)) paths.add(p);
@@ -232,6 +229,12 @@ export function analyzeQuery(input: string): QueryAnalysis {
     raw.set(whole, (raw.get(whole) ?? 0) + w);
     for (const p of splitIdentifier(id))
       if (p.length >= 2) raw.set(stem(p), (raw.get(stem(p)) ?? 0) + (w - 1) / 2);
+  }
+  // A hyphenated name as the term its file's path gives (`no-debugger.js` -> `no_debugger`), weighed as an
+  // identifier; not its parts: `auto-generated` in prose says nothing more about `auto` or `generated`.
+  for (const n of names) {
+    const whole = stem(n.replace(/-/g, "_"));
+    raw.set(whole, (raw.get(whole) ?? 0) + 2);
   }
   for (const [t, n] of raw) terms.set(t, 1 + Math.log(n));
   const words = text.split(/\s+/).length;
