@@ -13,14 +13,36 @@ export interface QueryAnalysis {
   dotted: string[];
   /** Identifiers that look like code: snake_case, camelCase, in backticks, called, or in a frame. */
   identifiers: Map<string, number>;
+  /**
+   * Stack frames, innermost first, whatever the language (Python, Node, Go, Java): the repository path
+   * each frame's file most likely has, and its function.
+   */
+  frames: { path: string; fn: string }[];
+  /** Hyphenated names (`no-debugger`, `space-in-parens`): rule, command and file names. */
+  names: string[];
   /** Whether the query is long prose (an issue) rather than a few keywords. */
   long: boolean;
 }
 
 const SOURCE_EXT =
   "py|pyi|js|jsx|mjs|cjs|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|md|rst|txt|json|ya?ml|toml|cfg|ini|html|css";
-const PATH_RE = new RegExp(`(?:[A-Za-z]:)?[\\w.\\-/\\\\]*[\\w\\-]+\\.(?:${SOURCE_EXT})\\b`, "g");
-const FRAME_RE = /File "([^"]+)", line \d+, in (\w+)/g;
+const PATH_SOURCE = `(?:[A-Za-z]:)?[\\w.\\-/\\\\]*[\\w\\-]+\\.(?:${SOURCE_EXT})\\b`;
+const PATH_RE = new RegExp(PATH_SOURCE, "g");
+/** The same, for a yes/no test (a global expression would keep its position between calls). */
+const HAS_PATH_RE = new RegExp(PATH_SOURCE);
+/** Python: `File "x.py", line 12, in fn`. */
+const PY_FRAME_RE = /File "([^"]+)", line \d+, in (\w+)/g;
+/** Node: `at fn (/abs/x.js:12:5)`, `at /abs/x.js:12:5`, `at async Obj.fn (file:///abs/x.mjs:1:2)`. */
+const NODE_FRAME_RE =
+  /^\s*at (?:async )?(?:new )?(?:([^\s()]+)(?: \[as [^\]]+\])? \()?([^\s()]+?):\d+(?::\d+)?\)?\s*$/gm;
+/** Java and the JVM languages: `at com.foo.Bar.method(Bar.java:42)`. */
+const JAVA_FRAME_RE =
+  /^\s*at ([\w$]+(?:\.[\w$]+)*)\.([\w$<>]+)\(([\w$]+\.(?:java|kt|scala|groovy|clj)):\d+\)/gm;
+/** Go: the function line `pkg/path.(*T).Method(0x1, ...)`, then its file line `\t/abs/pkg/file.go:123 +0x1d`. */
+const GO_FRAME_RE =
+  /^\s*(?:[\w.-]+\/)*[\w.-]+?\.(?:\(\*?(\w+)\)\.)?(\w+)(?:\.func\d+)*\([^)\n]*\)\s*\n\s*(\S+\.go):\d+(?: \+0x[0-9a-f]+)?\s*$/gm;
+/** Lowercase words joined by hyphens, as rule, command and file names are: `no-debugger`, `space-in-parens`. */
+const HYPHENATED_RE = /(?<![\w\-./@])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-]|\.\w)/g;
 const DOTTED_RE = /\b[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+\b/g;
 const CODE_SPAN_RE = /`{1,3}([^`]+)`{1,3}/g;
 const IDENT_RE = /\b[A-Za-z_]\w*\b/g;
@@ -35,11 +57,114 @@ function looksLikeCode(id: string): boolean {
 }
 
 /**
- * Issue boilerplate that matches everything and nothing: template instructions in HTML comments, and
- * environment dumps (runs of `name: version` or `name==version` lines).
+ * The path a frame's file most likely has in its repository: the part after the last `node_modules/<pkg>/`,
+ * `site-packages/`, `dist-packages/` or Go module cache entry (`<module>@<version>/`); otherwise the absolute path as written (the searcher matches it by suffix). Runtime frames (`node:`,
+ * `internal/`, `<anonymous>`) have none.
+ */
+export function framePath(raw: string): string | undefined {
+  const p = raw.replace(/^file:\/\//, "").replace(/\\/g, "/");
+  if (/^(node:|internal\/|<|native\b|\[)/.test(p) || !/\.\w+$/.test(p)) return undefined;
+  const cuts = [
+    /^.*\/node_modules\/(?:@[^/]+\/)?[^/]+\//,
+    /^.*\/(?:site|dist)-packages\//,
+    /^.*\/[^/]+@v?\d[^/]*\//,
+  ];
+  for (const cut of cuts) if (cut.test(p)) return p.replace(cut, "");
+  return p.replace(/^\/?[A-Za-z]:\//, "/");
+}
+
+/**
+ * Stack frames of every language the query recognises, innermost first: in the order Node, Go and Java
+ * print them, and Python's in reverse.
+ */
+function stackFrames(text: string): { path: string; fn: string; at: number }[] {
+  const out: { path: string; fn: string; at: number }[] = [];
+  const add = (raw: string, fn: string, at: number) => {
+    const path = framePath(raw);
+    if (path) out.push({ path, fn, at });
+  };
+  // Python prints the innermost call last ("most recent call last"): its frames count down from there.
+  for (const m of text.matchAll(PY_FRAME_RE)) add(m[1]!, m[2]!, -(m.index ?? 0));
+  for (const m of text.matchAll(NODE_FRAME_RE)) {
+    // Without a directory it is a Node core module (`events.js:82:20`).
+    if (!/\.[cm]?[jt]sx?$/.test(m[2]!) || !m[2]!.includes("/")) continue;
+    add(m[2]!, (m[1] ?? "").split(".").at(-1) ?? "", m.index ?? 0);
+  }
+  for (const m of text.matchAll(JAVA_FRAME_RE)) {
+    const pkg = m[1]!.split(".").slice(0, -1);
+    add([...pkg, m[3]!].join("/"), m[2]!.replace(/^lambda\$(\w+)\$\d+$/, "$1"), m.index ?? 0);
+  }
+  for (const m of text.matchAll(GO_FRAME_RE)) add(m[3]!, m[2]!, m.index ?? 0);
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/** Whether a line has something code-like in it: a code span, a path, a dotted or code-shaped name. */
+function hasCode(line: string): boolean {
+  if (/`/.test(line)) return true;
+  if (HAS_PATH_RE.test(line)) return true;
+  for (const m of line.matchAll(IDENT_RE)) if (looksLikeCode(m[0])) return true;
+  return false;
+}
+
+/**
+ * Issue-template text: headings and bold labels the template wrote (`### Describe the bug`,
+ * `**Tell us about your environment**`, `**What parser are you using?** default`), question lines the
+ * template asks before the user's answer, checkbox lists, and blocks bots and plugins append (custom
+ * elements such as `<bountysource-plugin>…</bountysource-plugin>`). The answers stay; so does anything in
+ * a fenced code block, and the first line (the title).
+ */
+export function stripTemplate(text: string): string {
+  const noBlocks = text
+    .replace(/<([a-z][a-z0-9]*-[a-z0-9-]+)\b[^>]*>[\s\S]*?<\/\1>/g, " ")
+    .replace(/<summary>[\s\S]*?<\/summary>/gi, " ")
+    .replace(/<\/?(details|summary|br|p|b|i|em|strong|sup|sub|hr)\s*\/?>/gi, " ");
+  const lines = noBlocks.split(/\r?\n/);
+  const out: string[] = [];
+  let fence = false;
+  for (const [i, line] of lines.entries()) {
+    if (/^\s*(```|~~~)/.test(line)) {
+      fence = !fence;
+      out.push(line);
+      continue;
+    }
+    if (fence || i === 0) {
+      out.push(line);
+      continue;
+    }
+    let l = line;
+    // Checkbox items: the template's acknowledgements.
+    if (/^\s*[-*]\s+\[[ xX]\]/.test(l)) continue;
+    // A heading, or a line that is only bold (a label), without code in it.
+    const bare = l
+      .replace(/^\s*(#{1,6}\s+|[-*]\s+)?/, "")
+      .replace(/[:\s]+$/, "")
+      .trim();
+    if (/^#{1,6}\s/.test(l.trim()) && !hasCode(bare)) continue;
+    if (/^(\*\*|__)[^*_]+(\*\*|__):?$/.test(bare) && !hasCode(bare)) continue;
+    // A bold label or question at the start of a line, before its answer: `**Node Version:** 12`.
+    l = l.replace(/^(\s*(?:[-*]\s+)?)(\*\*|__)([^*_]+[?:])\2:?/, (all, lead: string, _m, label: string) =>
+      hasCode(label) ? all : lead,
+    );
+    if (!l.trim() && line.trim()) continue;
+    // A question line without code, answered on the next line: the template asked it.
+    if (/\?\s*$/.test(l) && !hasCode(l)) {
+      let k = i + 1;
+      while (k < lines.length && !lines[k]!.trim()) k++;
+      const next = lines[k]?.trim() ?? "";
+      if (next && !/\?\s*$/.test(next)) continue;
+    }
+    out.push(l);
+  }
+  return out.join("\n");
+}
+
+/**
+ * Issue boilerplate that matches everything and nothing: template instructions in HTML comments, template
+ * headings and questions (see `stripTemplate`), and environment dumps (runs of `name: version` or
+ * `name==version` lines).
  */
 export function stripBoilerplate(text: string): string {
-  const noComments = text.replace(/<!--[\s\S]*?-->/g, " ");
+  const noComments = stripTemplate(text.replace(/<!--[\s\S]*?-->/g, " "));
   const lines = noComments.split(/\r?\n/);
   const dump = (l: string) =>
     /^\s*[-*]?\s*[\w.-]+\s*(:|==|>=|=)\s*[\w.+\-/]*\s*$/.test(l) ||
@@ -66,10 +191,16 @@ export function analyzeQuery(input: string): QueryAnalysis {
     if (id.length < 3) return;
     identifiers.set(id, Math.max(identifiers.get(id) ?? 0, w));
   };
-  for (const m of text.matchAll(FRAME_RE)) {
-    paths.add(m[1]!);
-    addIdent(m[2]!, 3);
+  const frames = stackFrames(text);
+  for (const f of frames) {
+    paths.add(f.path);
+    if (/^[A-Za-z_$][\w$]*$/.test(f.fn) && !/^(<\w+>|anonymous|Object|Module|main)$/.test(f.fn))
+      addIdent(f.fn, 3);
   }
+  const names = new Set<string>();
+  // Names in prose and code spans only: inside a fenced block (a configuration, a log) they are data.
+  const prose = text.replace(/```[\s\S]*?```/g, " ").replace(/\b\w+:\/\/\S+/g, " ");
+  for (const m of prose.matchAll(HYPHENATED_RE)) names.add(m[0]);
   for (const m of text.matchAll(PATH_RE)) {
     const p = m[0].replace(/\\/g, "/");
     if (p.includes("/") || /\.(py|js|ts|go|rs|java|rb|php|c|cpp|cs|tsx|jsx)$/.test(p)) paths.add(p);
@@ -99,7 +230,21 @@ export function analyzeQuery(input: string): QueryAnalysis {
     for (const p of splitIdentifier(id))
       if (p.length >= 2) raw.set(stem(p), (raw.get(stem(p)) ?? 0) + (w - 1) / 2);
   }
+  // A hyphenated name as the term its file's path gives (`no-debugger.js` -> `no_debugger`), weighed as an
+  // identifier; not its parts: `auto-generated` in prose says nothing more about `auto` or `generated`.
+  for (const n of names) {
+    const whole = stem(n.replace(/-/g, "_"));
+    raw.set(whole, (raw.get(whole) ?? 0) + 2);
+  }
   for (const [t, n] of raw) terms.set(t, 1 + Math.log(n));
   const words = text.split(/\s+/).length;
-  return { terms, paths: [...paths], dotted: [...dotted], identifiers, long: words > 30 };
+  return {
+    terms,
+    paths: [...paths],
+    dotted: [...dotted],
+    identifiers,
+    frames: frames.map(({ path, fn }) => ({ path, fn })),
+    names: [...names],
+    long: words > 30,
+  };
 }

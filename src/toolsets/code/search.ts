@@ -138,7 +138,7 @@ function allowedFiles(table: ChunkTable, options: SearchOptions): Set<number> | 
 /** Files the query names by path (suffix match) or by module name (a prefix of a dotted name). */
 function mentionedFiles(table: ChunkTable, q: QueryAnalysis): Map<number, number> {
   const out = new Map<number, number>();
-  if (q.paths.length === 0 && q.dotted.length === 0) return out;
+  if (q.paths.length === 0 && q.dotted.length === 0 && q.names.length === 0) return out;
   const modules = new Map<string, number[]>();
   for (const [id, f] of table.files) {
     const m = moduleName(f.path);
@@ -147,13 +147,20 @@ function mentionedFiles(table: ChunkTable, q: QueryAnalysis): Map<number, number
     modules.set(m, list);
   }
   const norm = q.paths.map((p) => p.replace(/^\.?\//, "").toLowerCase());
+  // A stack frame's path is a repository path below some root: its tail matches as well as the whole.
+  const frames = new Set(q.frames.map((f) => f.path.replace(/^\.?\//, "").toLowerCase()));
+  const names = new Set(q.names);
   for (const [id, f] of table.files) {
     const path = f.path.toLowerCase();
     for (const p of norm) {
       if (p === path || p.endsWith(`/${path}`)) out.set(id, Math.max(out.get(id) ?? 0, 1));
-      else if (path.endsWith(`/${p}`) && p.includes("/")) out.set(id, Math.max(out.get(id) ?? 0, 0.8));
+      else if (path.endsWith(`/${p}`) && p.includes("/"))
+        out.set(id, Math.max(out.get(id) ?? 0, frames.has(p) ? 1 : 0.8));
       else if (!p.includes("/") && path.endsWith(`/${p}`)) out.set(id, Math.max(out.get(id) ?? 0, 0.5));
     }
+    // A hyphenated name (`no-debugger`) names the file called after it, as a bare file name does.
+    const base = path.slice(path.lastIndexOf("/") + 1).replace(/\.[^.]+$/, "");
+    if (names.has(base)) out.set(id, Math.max(out.get(id) ?? 0, 0.5));
   }
   for (const d of q.dotted) {
     const parts = d.toLowerCase().split(".");
