@@ -283,6 +283,27 @@ describe("reading an issue's traces, names and template", () => {
     expect((await files(issue))[0]).toBe("src/main/java/com/acme/store/Flusher.java");
   });
 
+  it("answers the longest query it accepts, whatever its shape, while the server stays responsive", async () => {
+    // Shapes that make a careless pattern backtrack (a run of word characters or spaces with no path
+    // at its end, many line starts, unclosed comments): each of them once held the event loop for
+    // seconds to minutes. Every one is answered, and the server answers a plain search right after.
+    const shapes = [
+      "a".repeat(99_990),
+      "a.".repeat(49_995),
+      "a/".repeat(49_995),
+      `at ${"a".repeat(99_000)}`,
+      `${" ".repeat(99_000)}x`,
+      "\n".repeat(99_000),
+      "<!--".repeat(24_990),
+      `a 1${".1".repeat(49_000)} b`,
+    ];
+    for (const query of shapes) {
+      const r = await app.call("search_codebase", { path: repo, query, granularity: "file", k: 3 });
+      expect(r.isError).toBe(false);
+    }
+    expect((await files("no-debugger"))[0]).toBe("lib/rules/no-debugger.js");
+  }, 15_000);
+
   it("does not let a bug-report template's questions pull up the file that asks the same questions", async () => {
     const issue = [
       "no-octal does not report 08 and 09",

@@ -26,21 +26,23 @@ export interface QueryAnalysis {
 
 const SOURCE_EXT =
   "py|pyi|js|jsx|mjs|cjs|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|md|rst|txt|json|ya?ml|toml|cfg|ini|html|css";
-const PATH_SOURCE = `(?:[A-Za-z]:)?[\\w.\\-/\\\\]*[\\w\\-]+\\.(?:${SOURCE_EXT})\\b`;
-const PATH_RE = new RegExp(PATH_SOURCE, "g");
-/** The same, for a yes/no test (a global expression would keep its position between calls). */
-const HAS_PATH_RE = new RegExp(PATH_SOURCE);
+/**
+ * Paths are found in two linear steps, never one expression with two overlapping repeats (which backtracks
+ * cubically on a long run of word characters: a 100 kB query would hold the event loop for minutes). First
+ * a run of path characters, then, anchored in it, the longest prefix that ends in `name.ext`.
+ */
+const PATH_RUN_RE = /(?:[A-Za-z]:)?[\w.\-/\\]+/g;
+const PATH_END_RE = new RegExp(`^(?:[A-Za-z]:)?[\\w.\\-/\\\\]*[\\w\\-]\\.(?:${SOURCE_EXT})(?!\\w)`);
 /** Python: `File "x.py", line 12, in fn`. */
 const PY_FRAME_RE = /File "([^"]+)", line \d+, in (\w+)/g;
-/** Node: `at fn (/abs/x.js:12:5)`, `at /abs/x.js:12:5`, `at async Obj.fn (file:///abs/x.mjs:1:2)`. */
-const NODE_FRAME_RE =
-  /^\s*at (?:async )?(?:new )?(?:([^\s()]+)(?: \[as [^\]]+\])? \()?([^\s()]+?):\d+(?::\d+)?\)?\s*$/gm;
+/** Node: a line `at ...`, parsed by `nodeFrame`. */
+const NODE_AT_RE = /^[ \t]*at (.+)$/gm;
 /** Java and the JVM languages: `at com.foo.Bar.method(Bar.java:42)`. */
 const JAVA_FRAME_RE =
-  /^\s*at ([\w$]+(?:\.[\w$]+)*)\.([\w$<>]+)\(([\w$]+\.(?:java|kt|scala|groovy|clj)):\d+\)/gm;
+  /^[ \t]*at ([\w$]+(?:\.[\w$]+)*)\.([\w$<>]+)\(([\w$]+\.(?:java|kt|scala|groovy|clj)):\d+\)/gm;
 /** Go: the function line `pkg/path.(*T).Method(0x1, ...)`, then its file line `\t/abs/pkg/file.go:123 +0x1d`. */
 const GO_FRAME_RE =
-  /^\s*(?:[\w.-]+\/)*[\w.-]+?\.(?:\(\*?(\w+)\)\.)?(\w+)(?:\.func\d+)*\([^)\n]*\)\s*\n\s*(\S+\.go):\d+(?: \+0x[0-9a-f]+)?\s*$/gm;
+  /^[ \t]*(?:[\w.-]+\/)*[\w.-]+?\.(?:\(\*?(\w+)\)\.)?(\w+)(?:\.func\d+)*\([^)\n]*\)[ \t]*\r?\n[ \t]*(\S+\.go):\d+(?: \+0x[0-9a-f]+)?[ \t]*$/gm;
 /** Lowercase words joined by hyphens, as rule, command and file names are: `no-debugger`, `space-in-parens`. */
 const HYPHENATED_RE = /(?<![\w\-./@])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-]|\.\w)/g;
 const DOTTED_RE = /\b[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+\b/g;
@@ -85,10 +87,11 @@ function stackFrames(text: string): { path: string; fn: string; at: number }[] {
   };
   // Python prints the innermost call last ("most recent call last"): its frames count down from there.
   for (const m of text.matchAll(PY_FRAME_RE)) add(m[1]!, m[2]!, -(m.index ?? 0));
-  for (const m of text.matchAll(NODE_FRAME_RE)) {
+  for (const m of text.matchAll(NODE_AT_RE)) {
+    const f = nodeFrame(m[1]!);
     // Without a directory it is a Node core module (`events.js:82:20`).
-    if (!/\.[cm]?[jt]sx?$/.test(m[2]!) || !m[2]!.includes("/")) continue;
-    add(m[2]!, (m[1] ?? "").split(".").at(-1) ?? "", m.index ?? 0);
+    if (!f || !/\.[cm]?[jt]sx?$/.test(f.file) || !f.file.includes("/")) continue;
+    add(f.file, f.fn.split(".").at(-1) ?? "", m.index ?? 0);
   }
   for (const m of text.matchAll(JAVA_FRAME_RE)) {
     const pkg = m[1]!.split(".").slice(0, -1);
@@ -98,10 +101,47 @@ function stackFrames(text: string): { path: string; fn: string; at: number }[] {
   return out.sort((a, b) => a.at - b.at);
 }
 
+/** The file paths written in a text (`src/a.py`, `C:\\x\\b.ts`, `setup.cfg`), in order. */
+function pathsIn(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(PATH_RUN_RE)) {
+    const p = PATH_END_RE.exec(m[0]);
+    if (p) out.push(p[0]);
+  }
+  return out;
+}
+
+/**
+ * One Node frame, from the text after `at `: `fn (/abs/x.js:12:5)`, `/abs/x.js:12:5`,
+ * `async Obj.fn [as alias] (file:///abs/x.mjs:1:2)`, `new Foo (x.js:1:2)`. Parsed with string operations
+ * so that a long line costs its length once.
+ */
+function nodeFrame(rest: string): { fn: string; file: string } | undefined {
+  let r = rest
+    .trim()
+    .replace(/^async /, "")
+    .replace(/^new /, "");
+  let fn = "";
+  if (r.endsWith(")")) {
+    const open = r.lastIndexOf(" (");
+    if (open < 0) return undefined;
+    fn = r.slice(0, open).replace(/ \[as [^\]]*\]$/, "");
+    if (/[\s()]/.test(fn)) return undefined;
+    r = r.slice(open + 2, -1);
+  }
+  // `file:line` or `file:line:column`.
+  const last = /:\d+$/.exec(r);
+  if (!last) return undefined;
+  let file = r.slice(0, last.index);
+  const before = /:\d+$/.exec(file);
+  if (before) file = file.slice(0, before.index);
+  return file && !/[\s()]/.test(file) ? { fn, file } : undefined;
+}
+
 /** Whether a line has something code-like in it: a code span, a path, a dotted or code-shaped name. */
 function hasCode(line: string): boolean {
   if (/`/.test(line)) return true;
-  if (HAS_PATH_RE.test(line)) return true;
+  if (pathsIn(line).length > 0) return true;
   for (const m of line.matchAll(IDENT_RE)) if (looksLikeCode(m[0])) return true;
   return false;
 }
@@ -135,10 +175,7 @@ export function stripTemplate(text: string): string {
     // Checkbox items: the template's acknowledgements.
     if (/^\s*[-*]\s+\[[ xX]\]/.test(l)) continue;
     // A heading, or a line that is only bold (a label), without code in it.
-    const bare = l
-      .replace(/^\s*(#{1,6}\s+|[-*]\s+)?/, "")
-      .replace(/[:\s]+$/, "")
-      .trim();
+    const bare = trimEndOf(l.replace(/^\s*(#{1,6}\s+|[-*]\s+)?/, ""), ":").trim();
     if (/^#{1,6}\s/.test(l.trim()) && !hasCode(bare)) continue;
     if (/^(\*\*|__)[^*_]+(\*\*|__):?$/.test(bare) && !hasCode(bare)) continue;
     // A bold label or question at the start of a line, before its answer: `**Node Version:** 12`.
@@ -147,15 +184,34 @@ export function stripTemplate(text: string): string {
     );
     if (!l.trim() && line.trim()) continue;
     // A question line without code, answered on the next line: the template asked it.
-    if (/\?\s*$/.test(l) && !hasCode(l)) {
+    if (l.trimEnd().endsWith("?") && !hasCode(l)) {
       let k = i + 1;
       while (k < lines.length && !lines[k]!.trim()) k++;
       const next = lines[k]?.trim() ?? "";
-      if (next && !/\?\s*$/.test(next)) continue;
+      if (next && !next.endsWith("?")) continue;
     }
     out.push(l);
   }
   return out.join("\n");
+}
+
+/** The text without its HTML comments (an unclosed one runs to the end), in one pass. */
+function withoutComments(text: string): string {
+  let out = "";
+  let at = 0;
+  for (let open = text.indexOf("<!--"); open >= 0; open = text.indexOf("<!--", at)) {
+    out += `${text.slice(at, open)} `;
+    const close = text.indexOf("-->", open + 4);
+    at = close < 0 ? text.length : close + 3;
+  }
+  return out + text.slice(at);
+}
+
+/** `s` without the trailing characters in `chars` and whitespace. */
+function trimEndOf(s: string, chars: string): string {
+  let e = s.length;
+  while (e > 0 && (chars.includes(s[e - 1]!) || /\s/.test(s[e - 1]!))) e--;
+  return s.slice(0, e);
 }
 
 /**
@@ -164,11 +220,14 @@ export function stripTemplate(text: string): string {
  * `name==version` lines).
  */
 export function stripBoilerplate(text: string): string {
-  const noComments = stripTemplate(text.replace(/<!--[\s\S]*?-->/g, " "));
+  const noComments = stripTemplate(withoutComments(text));
   const lines = noComments.split(/\r?\n/);
-  const dump = (l: string) =>
-    /^\s*[-*]?\s*[\w.-]+\s*(:|==|>=|=)\s*[\w.+\-/]*\s*$/.test(l) ||
-    /^\s*[\w.-]+\s+\d+(\.\d+)+\S*\s*$/.test(l);
+  // On the trimmed line: a leading or trailing `\s*` beside another repeat backtracks quadratically on a
+  // long run of spaces.
+  const dump = (line: string) => {
+    const l = line.trim();
+    return /^[-*]?\s*[\w.-]+\s*(:|==|>=|=)\s*[\w.+\-/]*$/.test(l) || /^[\w.-]+\s+\d+\.\d\S*$/.test(l);
+  };
   const keep = new Array<boolean>(lines.length).fill(true);
   for (let i = 0; i < lines.length; ) {
     let j = i;
@@ -201,13 +260,15 @@ export function analyzeQuery(input: string): QueryAnalysis {
   // Names in prose and code spans only: inside a fenced block (a configuration, a log) they are data.
   const prose = text.replace(/```[\s\S]*?```/g, " ").replace(/\b\w+:\/\/\S+/g, " ");
   for (const m of prose.matchAll(HYPHENATED_RE)) names.add(m[0]);
-  for (const m of text.matchAll(PATH_RE)) {
-    const p = m[0].replace(/\\/g, "/");
+  for (const found of pathsIn(text)) {
+    const p = found.replace(/\\/g, "/");
     if (p.includes("/") || /\.(py|js|ts|go|rs|java|rb|php|c|cpp|cs|tsx|jsx)$/.test(p)) paths.add(p);
   }
   for (const m of text.matchAll(DOTTED_RE)) {
     const d = m[0];
     if (/\.(com|org|io|net|html?)$/.test(d) || /^(e\.g|i\.e|etc)\b/.test(d)) continue;
+    // No module path or qualified name is this long; matching its prefixes would cost its length squared.
+    if (d.length > 256 || d.split(".", 17).length > 16) continue;
     dotted.add(d);
     for (const part of d.split(".")) if (looksLikeCode(part) || /^[A-Z]/.test(part)) addIdent(part, 2);
   }
