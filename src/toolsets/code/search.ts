@@ -325,43 +325,8 @@ interface Vectors {
   ids: Int32Array;
   dim: number;
   data: Float32Array;
-  /** Per vector, the norms of its dimensions from `cut1` on and from `cut2` on (see semantic). */
-  cut1: number;
-  cut2: number;
-  tail1: Float32Array;
-  tail2: Float32Array;
 }
 
-/**
- * Where the semantic scan checks whether a vector can still make the candidates. LSI dimensions come
- * strongest first: at 167k chunks, about half the vectors are out after 16 of 64 dimensions, 96 % after 32.
- */
-const CUT_DIMS = [16, 32] as const;
-
-function withTails(v: { ids: Int32Array; dim: number; data: Float32Array }): Vectors {
-  const cut1 = Math.min(CUT_DIMS[0], v.dim);
-  const cut2 = Math.min(CUT_DIMS[1], v.dim);
-  const tail1 = new Float32Array(v.ids.length);
-  const tail2 = new Float32Array(v.ids.length);
-  for (let i = 0; i < v.ids.length; i++) {
-    const off = i * v.dim;
-    let t2 = 0;
-    for (let j = off + cut2; j < off + v.dim; j++) t2 += v.data[j]! * v.data[j]!;
-    let t1 = t2;
-    for (let j = off + cut1; j < off + cut2; j++) t1 += v.data[j]! * v.data[j]!;
-    tail1[i] = Math.sqrt(t1);
-    tail2[i] = Math.sqrt(t2);
-  }
-  return { ...v, cut1, cut2, tail1, tail2 };
-}
-
-/**
- * The `n` vectors nearest the query by dot product, by brute force. Once `n` candidates are held, a vector
- * whose first dimensions plus the most its other dimensions could add (|query tail| × |vector tail|,
- * Cauchy-Schwarz, with a margin for rounding) cannot pass the current floor is dropped without reading the
- * rest: it would have been dropped anyway, so the answer is the full scan's (the same sums, in the same
- * order, for every vector kept).
- */
 function semantic(
   vectors: Vectors,
   qv: Float32Array,
@@ -369,26 +334,15 @@ function semantic(
   allowed: Set<number> | undefined,
   n: number,
 ): Map<number, number> {
-  const { ids, dim, data, cut1, cut2, tail1, tail2 } = vectors;
+  const { ids, dim, data } = vectors;
   const scores = new Map<number, number>();
   if (dim === 0 || qv.length !== dim) return scores;
-  const qTail = (from: number) => {
-    let t = 0;
-    for (let j = from; j < dim; j++) t += qv[j]! * qv[j]!;
-    return Math.sqrt(t);
-  };
-  const qTail1 = qTail(cut1);
-  const qTail2 = qTail(cut2);
   const heap: [number, number][] = [];
   let floor = -Infinity;
   for (let i = 0; i < ids.length; i++) {
     let s = 0;
     const off = i * dim;
-    for (let j = 0; j < cut1; j++) s += data[off + j]! * qv[j]!;
-    if (heap.length >= n && s + qTail1 * tail1[i]! + 1e-6 <= floor) continue;
-    for (let j = cut1; j < cut2; j++) s += data[off + j]! * qv[j]!;
-    if (heap.length >= n && s + qTail2 * tail2[i]! + 1e-6 <= floor) continue;
-    for (let j = cut2; j < dim; j++) s += data[off + j]! * qv[j]!;
+    for (let j = 0; j < dim; j++) s += data[off + j]! * qv[j]!;
     if (s <= floor && heap.length >= n) continue;
     const id = ids[i]!;
     const fileId = table.fileOf[id] ?? -1;
@@ -415,7 +369,7 @@ async function loadVectors(index: CodeIndex) {
   const gen = `${(await index.meta("vectors_generation")) ?? ""}:${(await index.meta("generation")) ?? ""}`;
   const cached = vectorCache.get(index);
   if (cached && cached.gen === gen) return cached.v;
-  const v = withTails(await index.vectors());
+  const v = await index.vectors();
   vectorCache.set(index, { gen, v });
   return v;
 }
