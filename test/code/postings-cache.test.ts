@@ -5,8 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
 import { createWorkspace } from "../../src/core/workspace.js";
 import { type CodeService, createCodeService } from "../../src/toolsets/code/service.js";
@@ -67,18 +66,11 @@ describe("kept posting lists follow index updates", () => {
     }
   }, 120_000);
 
-  describe.skipIf(!pgUp)("PostgreSQL", () => {
-    const schema = uniqueSchema();
-    let pool: pg.Pool;
-    beforeAll(() => {
-      pool = testPool();
-    });
-    afterAll(async () => {
-      await pool.end();
-      await dropSchema(schema);
-    });
-
-    it("a search after an index run sees the chunks it added", async () => {
+  it.skipIf(!pgUp)(
+    "PostgreSQL: a search after an index run sees the chunks it added",
+    async () => {
+      const schema = uniqueSchema();
+      const pool = testPool();
       const home = mkdtempSync(join(tmpdir(), "rw-postcache-home-"));
       const root = repoWithCommonTerm();
       dirs.push(home, root);
@@ -95,7 +87,10 @@ describe("kept posting lists follow index updates", () => {
         await checkReindexShows(service, root);
       } finally {
         await service.close();
+        await pool.end();
+        await dropSchema(schema);
       }
-    }, 120_000);
-  });
+    },
+    120_000,
+  );
 });
