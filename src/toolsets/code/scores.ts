@@ -23,8 +23,13 @@ export class DenseScores implements ScoreMap {
   /** 1 + the id's place in `ids`, 0 when absent. */
   private readonly place: Int32Array;
   private readonly ids: number[] = [];
+  /**
+   * Ids beyond maxId (a chunk written after the chunk table was read, found by name), kept in a Map: rare,
+   * and they must still count as a Map would count them.
+   */
+  private extra: Map<number, number> | undefined;
 
-  /** Room for ids 0..maxId; `set` of a larger id throws. */
+  /** Dense room for ids 0..maxId. */
   constructor(maxId: number) {
     this.value = new Float64Array(maxId + 1);
     this.place = new Int32Array(maxId + 1);
@@ -33,14 +38,23 @@ export class DenseScores implements ScoreMap {
   get size(): number {
     return this.ids.length;
   }
+  private dense(id: number): boolean {
+    return id >= 0 && id < this.place.length;
+  }
   has(id: number): boolean {
-    return (this.place[id] ?? 0) !== 0;
+    return this.dense(id) ? this.place[id] !== 0 : (this.extra?.has(id) ?? false);
   }
   get(id: number): number | undefined {
-    return (this.place[id] ?? 0) !== 0 ? this.value[id] : undefined;
+    if (!this.dense(id)) return this.extra?.get(id);
+    return this.place[id] !== 0 ? this.value[id] : undefined;
   }
   set(id: number, value: number): this {
-    if (!(id >= 0 && id < this.place.length)) throw new RangeError(`chunk id ${id} out of range`);
+    if (!this.dense(id)) {
+      this.extra ??= new Map();
+      if (!this.extra.has(id)) this.ids.push(id);
+      this.extra.set(id, value);
+      return this;
+    }
     if (this.place[id] === 0) {
       this.ids.push(id);
       this.place[id] = this.ids.length;
@@ -50,6 +64,10 @@ export class DenseScores implements ScoreMap {
   }
   /** Adds to an id's score (0 when absent): the lexical accumulation, without a lookup per posting. */
   add(id: number, value: number): void {
+    if (!this.dense(id)) {
+      this.set(id, (this.get(id) ?? 0) + value);
+      return;
+    }
     if (this.place[id] === 0) {
       this.ids.push(id);
       this.place[id] = this.ids.length;
@@ -57,19 +75,20 @@ export class DenseScores implements ScoreMap {
     this.value[id] = this.value[id]! + value;
   }
   forEach(fn: (value: number, id: number) => void): void {
-    const { ids, value } = this;
+    const { ids, value, extra } = this;
+    const n = this.place.length;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      fn(value[id]!, id);
+      fn(id >= 0 && id < n ? value[id]! : extra!.get(id)!, id);
     }
   }
   keys(): IterableIterator<number> {
     return this.ids.values();
   }
   *values(): IterableIterator<number> {
-    for (const id of this.ids) yield this.value[id]!;
+    for (const id of this.ids) yield this.get(id)!;
   }
   *[Symbol.iterator](): IterableIterator<[number, number]> {
-    for (const id of this.ids) yield [id, this.value[id]!];
+    for (const id of this.ids) yield [id, this.get(id)!];
   }
 }
