@@ -11,6 +11,7 @@ const ALL = [
   "goals",
   "code",
   "code-speed",
+  "code-query",
   "github",
   "llm",
   "queue",

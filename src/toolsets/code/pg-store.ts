@@ -11,6 +11,7 @@ import type { Pool, PoolClient } from "pg";
 import pg from "pg";
 import type { Config } from "../../core/config.js";
 import { validationError } from "../../core/errors.js";
+import { PostingsCache } from "./postings-cache.js";
 import {
   type ChunkRow,
   type ChunkTable,
@@ -21,6 +22,7 @@ import {
   indexKey,
   kindCode,
   type Posting,
+  type PostingList,
   type TermRow,
   toBlob,
 } from "./store.js";
@@ -144,18 +146,24 @@ function describePool(pool: Pool): string {
   return `postgres://${o.host ?? "localhost"}:${o.port ?? 5432}/${o.database ?? ""}`;
 }
 
-/** Big-endian int4 and float8 arrays as `string_agg(int4send(x), '')` returns them. */
+/**
+ * Big-endian int4 and float8 arrays as `string_agg(int4send(x), '')` returns them: copied to an aligned
+ * buffer, byte-swapped in place (little-endian hosts) and viewed as a typed array.
+ */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function int4s(b: Buffer | null): Int32Array {
-  const n = b ? b.length / 4 : 0;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = b!.readInt32BE(i * 4);
-  return out;
+  if (!b || b.length === 0) return new Int32Array(0);
+  const copy = Buffer.from(new ArrayBuffer(b.length));
+  b.copy(copy);
+  if (LITTLE_ENDIAN) copy.swap32();
+  return new Int32Array(copy.buffer, 0, b.length / 4);
 }
 function float8s(b: Buffer | null): Float64Array {
-  const n = b ? b.length / 8 : 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = b!.readDoubleBE(i * 8);
-  return out;
+  if (!b || b.length === 0) return new Float64Array(0);
+  const copy = Buffer.from(new ArrayBuffer(b.length));
+  b.copy(copy);
+  if (LITTLE_ENDIAN) copy.swap64();
+  return new Float64Array(copy.buffer, 0, b.length / 8);
 }
 
 /** PostgreSQL text cannot hold NUL; the SQLite store can. Such a character is kept as U+FFFD. */
@@ -449,6 +457,19 @@ export async function openPostgresIndex(
   };
 
   let table: ChunkTable | undefined;
+  const postingsCache = new PostingsCache();
+  // Two packed arrays per term instead of a row per posting: the common terms have many.
+  const readPostingLists = async (termIds: number[]) => {
+    const out = new Map<number, PostingList>();
+    const { rows } = await pool.query<{ term_id: number; c: Buffer; t: Buffer }>(
+      `SELECT term_id, string_agg(int4send(chunk_id), ''::bytea ORDER BY chunk_id) AS c,
+         string_agg(float8send(tf), ''::bytea ORDER BY chunk_id) AS t
+       FROM ${s}.postings WHERE ix = $1 AND term_id = ANY($2::int[]) GROUP BY term_id`,
+      [ix, termIds],
+    );
+    for (const r of rows) out.set(r.term_id, { chunkIds: int4s(r.c), tfs: float8s(r.t) });
+    return out;
+  };
   const loadTable = async (): Promise<ChunkTable> => {
     // The generation and the rows in one statement: one snapshot, so the table is what that generation holds.
     const { rows } = await pool.query<{
@@ -574,21 +595,19 @@ export async function openPostgresIndex(
       const out = new Map<number, Posting[]>();
       for (const id of termIds) out.set(id, []);
       if (termIds.length === 0) return out;
-      // Two packed arrays per term instead of a row per posting: the common terms have many.
-      const { rows } = await pool.query<{ term_id: number; c: Buffer; t: Buffer }>(
-        `SELECT term_id, string_agg(int4send(chunk_id), ''::bytea ORDER BY chunk_id) AS c,
-           string_agg(float8send(tf), ''::bytea ORDER BY chunk_id) AS t
-         FROM ${s}.postings WHERE ix = $1 AND term_id = ANY($2::int[]) GROUP BY term_id`,
-        [ix, [...termIds]],
-      );
-      for (const r of rows) {
-        const chunks = int4s(r.c);
-        const tfs = float8s(r.t);
-        const list: Posting[] = new Array(chunks.length);
-        for (let i = 0; i < chunks.length; i++) list[i] = { chunkId: chunks[i]!, tf: tfs[i]! };
-        out.set(r.term_id, list);
+      for (const [id, { chunkIds, tfs }] of await readPostingLists([...termIds])) {
+        const list: Posting[] = new Array(chunkIds.length);
+        for (let i = 0; i < chunkIds.length; i++) list[i] = { chunkId: chunkIds[i]!, tf: tfs[i]! };
+        out.set(id, list);
       }
       return out;
+    },
+    async postingLists(termIds) {
+      if (termIds.length === 0) return new Map();
+      // The generation the chunk table was read at: every search reads the table (and so the generation)
+      // first, so a list kept in memory is never older than the table the search scores it with.
+      const generation = table?.generation ?? Number((await meta("generation")) ?? "0");
+      return postingsCache.get(generation, termIds, readPostingLists);
     },
     async chunks(ids) {
       if (ids.length === 0) return [];
@@ -755,6 +774,7 @@ export async function openPostgresIndex(
     },
     async close() {
       table = undefined;
+      postingsCache.clear();
       termIds.clear();
     },
   };

@@ -45,6 +45,11 @@ const GO_FRAME_RE =
   /^[ \t]*(?:[\w.-]+\/)*[\w.-]+?\.(?:\(\*?(\w+)\)\.)?(\w+)(?:\.func\d+)*\([^)\n]*\)[ \t]*\r?\n[ \t]*(\S+\.go):\d+(?: \+0x[0-9a-f]+)?[ \t]*$/gm;
 /** Lowercase words joined by hyphens, as rule, command and file names are: `no-debugger`, `space-in-parens`. */
 const HYPHENATED_RE = /(?<![\w\-./@])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-]|\.\w)/g;
+/**
+ * At most this many paths, frames, dotted and hyphenated names are taken from one query: each is matched
+ * against every file of the index, and no real issue names more.
+ */
+const MAX_MENTIONS = 200;
 const DOTTED_RE = /\b[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+\b/g;
 const CODE_SPAN_RE = /`{1,3}([^`]+)`{1,3}/g;
 const IDENT_RE = /\b[A-Za-z_]\w*\b/g;
@@ -250,7 +255,7 @@ export function analyzeQuery(input: string): QueryAnalysis {
     if (id.length < 3) return;
     identifiers.set(id, Math.max(identifiers.get(id) ?? 0, w));
   };
-  const frames = stackFrames(text);
+  const frames = stackFrames(text).slice(0, MAX_MENTIONS);
   for (const f of frames) {
     paths.add(f.path);
     if (/^[A-Za-z_$][\w$]*$/.test(f.fn) && !/^(<\w+>|anonymous|Object|Module|main)$/.test(f.fn))
@@ -259,9 +264,10 @@ export function analyzeQuery(input: string): QueryAnalysis {
   const names = new Set<string>();
   // Names in prose and code spans only: inside a fenced block (a configuration, a log) they are data.
   const prose = text.replace(/```[\s\S]*?```/g, " ").replace(/\b\w+:\/\/\S+/g, " ");
-  for (const m of prose.matchAll(HYPHENATED_RE)) names.add(m[0]);
+  for (const m of prose.matchAll(HYPHENATED_RE)) if (names.size < MAX_MENTIONS) names.add(m[0]);
   for (const found of pathsIn(text)) {
     const p = found.replace(/\\/g, "/");
+    if (paths.size >= MAX_MENTIONS) break;
     if (p.includes("/") || /\.(py|js|ts|go|rs|java|rb|php|c|cpp|cs|tsx|jsx)$/.test(p)) paths.add(p);
   }
   for (const m of text.matchAll(DOTTED_RE)) {
@@ -269,6 +275,7 @@ export function analyzeQuery(input: string): QueryAnalysis {
     if (/\.(com|org|io|net|html?)$/.test(d) || /^(e\.g|i\.e|etc)\b/.test(d)) continue;
     // No module path or qualified name is this long; matching its prefixes would cost its length squared.
     if (d.length > 256 || d.split(".", 17).length > 16) continue;
+    if (dotted.size >= MAX_MENTIONS) continue;
     dotted.add(d);
     for (const part of d.split(".")) if (looksLikeCode(part) || /^[A-Z]/.test(part)) addIdent(part, 2);
   }

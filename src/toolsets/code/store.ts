@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { PostingsCache } from "./postings-cache.js";
 
 export interface FileRow {
   id: number;
@@ -49,6 +50,12 @@ export interface ChunkRow {
 export interface Posting {
   chunkId: number;
   tf: number;
+}
+
+/** The postings of one term as two parallel arrays, in chunk id order (no object per posting). */
+export interface PostingList {
+  chunkIds: Int32Array;
+  tfs: Float64Array;
 }
 
 export interface FileUpdate {
@@ -120,6 +127,8 @@ export interface CodeIndex {
   terms(terms: readonly string[]): Promise<Map<string, TermRow>>;
   /** Postings of each term id, in chunk id order. */
   postings(termIds: readonly number[]): Promise<Map<number, Posting[]>>;
+  /** The same postings packed in typed arrays: what a search reads (a common term has tens of thousands). */
+  postingLists(termIds: readonly number[]): Promise<Map<number, PostingList>>;
   /** The chunks of `ids` that exist, in the order of `ids`. */
   chunks(ids: readonly number[]): Promise<ChunkRow[]>;
   chunksByName(nameLc: string, prefix: boolean, limit: number): Promise<ChunkRow[]>;
@@ -412,6 +421,22 @@ export function openSqliteIndex(
   );
 
   let table: ChunkTable | undefined;
+  const postingsCache = new PostingsCache();
+  const readPostingLists = async (ids: number[]) => {
+    const out = new Map<number, PostingList>();
+    for (const id of ids) {
+      const rows = q.postings.raw().all(id) as unknown as [number, number][];
+      const chunkIds = new Int32Array(rows.length);
+      const tfs = new Float64Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        chunkIds[i] = r[0];
+        tfs[i] = r[1];
+      }
+      out.set(id, { chunkIds, tfs });
+    }
+    return out;
+  };
 
   const chunkTable = (): ChunkTable => {
     const generation = Number(q.meta.get("generation")?.value ?? "0");
@@ -517,6 +542,10 @@ export function openSqliteIndex(
         );
       return out;
     },
+    async postingLists(termIds) {
+      const generation = Number(q.meta.get("generation")?.value ?? "0");
+      return postingsCache.get(generation, termIds, readPostingLists);
+    },
     async chunks(ids) {
       if (ids.length === 0) return [];
       const rows = db
@@ -619,6 +648,7 @@ export function openSqliteIndex(
       };
     },
     async close() {
+      postingsCache.clear();
       db.close();
     },
   };
