@@ -40,14 +40,24 @@ export function splitIdentifier(id: string): string[] {
   return parts;
 }
 
+/**
+ * Longest identifier kept whole as a term. Longer ones (minified bundles, base64 and hex blobs) are never
+ * searched for whole, and a term is a key of the terms table: PostgreSQL's btree refuses keys over about
+ * 2.7 kB. Their parts are still kept.
+ */
+export const MAX_TERM_CHARS = 200;
+
 /** The tokens of one identifier, computed from scratch (the memo below calls this once per identifier). */
 function identTokensUncached(id: string): readonly string[] {
   const out: string[] = [];
   const lower = id.toLowerCase();
   const parts = splitIdentifier(id);
-  if (lower.length >= 2 && !STOP.has(lower) && !/^[0-9_$]+$/.test(lower)) out.push(stem(lower));
+  if (lower.length >= 2 && lower.length <= MAX_TERM_CHARS && !STOP.has(lower) && !/^[0-9_$]+$/.test(lower))
+    out.push(stem(lower));
   if (parts.length > 1) {
-    for (const p of parts) if (p.length >= 2 && !STOP.has(p) && !/^[0-9]+$/.test(p)) out.push(stem(p));
+    for (const p of parts)
+      if (p.length >= 2 && p.length <= MAX_TERM_CHARS && !STOP.has(p) && !/^[0-9]+$/.test(p))
+        out.push(stem(p));
   }
   return out;
 }

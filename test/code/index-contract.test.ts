@@ -17,6 +17,7 @@ import {
   type FileUpdate,
   openSqliteIndex,
 } from "../../src/toolsets/code/store.js";
+import { write } from "./fixture.js";
 import { dropSchema, PG_SKIP_MESSAGE, pgReachable, testPool, uniqueSchema } from "./pg.js";
 
 const pgUp = await pgReachable();
@@ -337,6 +338,14 @@ describe.skipIf(!pgUp)("the same repository in SQLite and PostgreSQL", () => {
     cpSync(join(here, "../../src/toolsets/code"), join(tree, "toolsets/code"), { recursive: true });
     cpSync(join(here, "../../src/core"), join(tree, "core"), { recursive: true });
     cpSync(join(here, "../../src/code"), join(tree, "code"), { recursive: true });
+    // A 5,000-character identifier that does not compress (an inlined base64 blob does this): PostgreSQL's
+    // btree refuses keys over about 2.7 kB, so such a token must not become one term.
+    let seed = 7;
+    const blob = Array.from({ length: 5_000 }, () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return "abcdefghijklmnopqrstuvwxyz"[seed % 26];
+    }).join("");
+    write(tree, "wire/frames.js", `var ${blob}=1;\nfunction unpackWireFrame(b){return b.slice(4)}\n`);
     for (const b of stores.list) {
       const idx = (await b.open(tree, true))!;
       const report = await indexRepository(idx, { maxFileBytes: 1_000_000, embedder: "lsi" });
@@ -366,6 +375,13 @@ describe.skipIf(!pgUp)("the same repository in SQLite and PostgreSQL", () => {
     expect([...f2.values()].map((f) => [f.path, f.hash, f.chunks]).sort()).toEqual(
       [...f1.values()].map((f) => [f.path, f.hash, f.chunks]).sort(),
     );
+  });
+
+  it("indexes a file with a huge identifier, whose other names stay searchable", async () => {
+    for (const idx of opened) {
+      const hits = await searchIndex(idx, "unpackWireFrame", { k: 3, mode: "lexical", granularity: "file" });
+      expect(hits[0]?.path).toBe("wire/frames.js");
+    }
   });
 
   it.each(["lexical", "hybrid"] as const)("ranks the same files and chunks (%s)", async (mode) => {
