@@ -1,7 +1,8 @@
 /**
  * Code toolset benchmark. Two parts, both on real trees:
- * 1. Localization quality on every set in bench/localization.ts (the SWE-bench dev set under REPOWRIGHT_LOCDEV,
- *    the JavaScript set under REPOWRIGHT_LOCSET_JS; repositories at their base commits): file-level
+ * 1. Localization quality on every set in bench/localization.ts (the SWE-bench dev set under REPOWRIGHT_LOCDEV;
+ *    the JavaScript, Go, Java and TypeScript sets under REPOWRIGHT_LOCSET_JS, _GO, _JAVA and _TS; repositories at
+ *    their base commits): file-level
  *    Acc@1/5/10 and MRR with the whole issue as the query, for lexical, semantic and hybrid at file and chunk
  *    granularity, against a plain BM25 over whole files with `\w+` tokens.
  * 2. Speed on one tree (REPOWRIGHT_BENCH_TREE, default: the first dev-set checkout, else this repository's
