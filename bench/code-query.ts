@@ -18,12 +18,11 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { loadConfig } from "../src/core/config.js";
 import { createWorkspace } from "../src/core/workspace.js";
 import type { SearchMode } from "../src/toolsets/code/search.js";
 import { type CodeService, createCodeService } from "../src/toolsets/code/service.js";
-import { percentile, table } from "./lib.js";
+import { benchPool, percentile, table } from "./lib.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -107,19 +106,6 @@ function pgUrl(): string {
   return process.env["REPOWRIGHT_BENCH_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
 }
 
-async function benchPool(): Promise<pg.Pool | undefined> {
-  if (process.env["REPOWRIGHT_BENCH_QUERY_PG"] === "0") return undefined;
-  const pool = new pg.Pool({ connectionString: pgUrl(), max: 4, connectionTimeoutMillis: 2000 });
-  pool.on("error", () => undefined);
-  try {
-    await pool.query("SELECT 1");
-    return pool;
-  } catch {
-    await pool.end();
-    return undefined;
-  }
-}
-
 /** The index of `tree` in `service`, built (and timed) only when it is not there yet. */
 export async function ensureIndexed(service: CodeService, tree: string, label: string): Promise<void> {
   const existing = await service.open(tree);
@@ -198,7 +184,7 @@ export async function run(): Promise<void> {
     REPOWRIGHT_CODE_MAX_FILE_BYTES: "1000000",
     REPOWRIGHT_CODE_LARGE_FILES_BYTES: "100000000",
   };
-  const pool = await benchPool();
+  const pool = process.env["REPOWRIGHT_BENCH_QUERY_PG"] === "0" ? undefined : await benchPool();
   const backends: { name: string; service: CodeService }[] = [
     { name: "sqlite", service: createCodeService(loadConfig({ env }), createWorkspace([tree])) },
   ];

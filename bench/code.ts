@@ -16,7 +16,6 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import pg from "pg";
 import * as sqliteVec from "sqlite-vec";
 import { lsiFor } from "../src/toolsets/code/embedders.js";
 import { indexRepository } from "../src/toolsets/code/indexer.js";
@@ -24,6 +23,7 @@ import { openPostgresIndex } from "../src/toolsets/code/pg-store.js";
 import { type SearchMode, searchIndex, type Tuning } from "../src/toolsets/code/search.js";
 import { type CodeIndex, indexLocation, openSqliteIndex } from "../src/toolsets/code/store.js";
 import { walkRepository } from "../src/toolsets/code/walk.js";
+import { benchPool } from "./lib.js";
 import {
   checkoutsOf,
   fmt,
@@ -161,23 +161,6 @@ export async function locdev(options: LocSetOptions = {}) {
     embedder: process.env["REPOWRIGHT_LOCDEV_EMBEDDER"] === "none" ? "none" : "lsi",
     ...options,
   });
-}
-
-/** A pool on the benchmark's PostgreSQL, or undefined (and the backend skipped) when it does not answer. */
-async function benchPool(): Promise<pg.Pool | undefined> {
-  const pool = new pg.Pool({
-    connectionString: process.env["REPOWRIGHT_BENCH_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
-    max: 4,
-    connectionTimeoutMillis: 2000,
-  });
-  pool.on("error", () => undefined);
-  try {
-    await pool.query("SELECT 1");
-    return pool;
-  } catch {
-    await pool.end();
-    return undefined;
-  }
 }
 
 function pct(xs: number[], p: number): number {

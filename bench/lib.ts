@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import pg from "pg";
 
 /** Starts `command args` as an MCP server over stdio and connects the SDK client; returns its pid too. */
 export async function connectStdio(
@@ -76,4 +77,24 @@ export function fmt(n: number): string {
   if (Math.abs(n) >= 100) return n.toFixed(0);
   if (Math.abs(n) >= 10) return n.toFixed(1);
   return n.toFixed(3);
+}
+
+/**
+ * A pool on the benchmarks' PostgreSQL (REPOWRIGHT_BENCH_PG_URL, else the local test database), or undefined
+ * (and the PostgreSQL rows skipped) when it does not answer.
+ */
+export async function benchPool(): Promise<pg.Pool | undefined> {
+  const pool = new pg.Pool({
+    connectionString: process.env["REPOWRIGHT_BENCH_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
+    max: 4,
+    connectionTimeoutMillis: 2000,
+  });
+  pool.on("error", () => undefined);
+  try {
+    await pool.query("SELECT 1");
+    return pool;
+  } catch {
+    await pool.end();
+    return undefined;
+  }
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
 import { createWorkspace } from "../../src/core/workspace.js";
 import { createCodeService } from "../../src/toolsets/code/service.js";
-import { runCliCaptured } from "../helpers/cli.js";
+import { killCliWhen, runCliCaptured } from "../helpers/cli.js";
 import { parentEnv } from "../helpers/env.js";
 import { makeFixtureRepo, write } from "./fixture.js";
 
@@ -108,20 +108,14 @@ describe("an index killed half-way", () => {
         ).join("\n\n");
         write(repo, `pkg/mod_${String(i).padStart(3, "0")}.py`, body);
       }
-      const main = resolve(__dirname, "../../src/cli/main.ts");
-      const child = spawn(process.execPath, ["--import", "tsx", main, "index", repo, "--embedder", "lsi"], {
-        env: { ...parentEnv(), REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      const killed = await new Promise<boolean>((done) => {
-        let err = "";
-        child.stderr.on("data", (d) => {
-          err += d;
+      const killed = await killCliWhen(
+        ["index", repo, "--embedder", "lsi"],
+        { ...parentEnv(), REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" },
+        (err) => {
           const m = [...err.matchAll(/ (\d+)\/300/g)].at(-1);
-          if (m && Number(m[1]) >= 100 && child.exitCode === null) child.kill("SIGKILL");
-        });
-        child.on("exit", (_code, signal) => done(signal === "SIGKILL"));
-      });
+          return m !== undefined && Number(m[1]) >= 100;
+        },
+      );
       expect(killed).toBe(true);
 
       const config = loadConfig({ env: { REPOWRIGHT_HOME: home } });

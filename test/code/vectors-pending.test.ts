@@ -4,15 +4,15 @@
  * so, and an index killed while its vectors were being trained is a valid lexical index whose next run
  * finishes them. Once ready, the results are those of an index built in one go.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
 import { createWorkspace } from "../../src/core/workspace.js";
 import { type CodeService, createCodeService } from "../../src/toolsets/code/service.js";
 import { startTestApp } from "../helpers/app.js";
+import { killCliWhen } from "../helpers/cli.js";
 import { parentEnv } from "../helpers/env.js";
 import { write } from "./fixture.js";
 
@@ -98,19 +98,11 @@ describe("vectors after the lexical index", () => {
   it("an index killed while training its vectors is searchable lexically and finishes them on the next run", async () => {
     const home = mkdtempSync(join(tmpdir(), "rw-vec-kill-"));
     try {
-      const main = resolve(__dirname, "../../src/cli/main.ts");
-      const child = spawn(process.execPath, ["--import", "tsx", main, "index", repo, "--embedder", "lsi"], {
-        env: { ...parentEnv(), REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      const killed = await new Promise<boolean>((done) => {
-        let err = "";
-        child.stderr.on("data", (d) => {
-          err += d;
-          if (/training LSI model/.test(err) && child.exitCode === null) child.kill("SIGKILL");
-        });
-        child.on("exit", (_code, signal) => done(signal === "SIGKILL"));
-      });
+      const killed = await killCliWhen(
+        ["index", repo, "--embedder", "lsi"],
+        { ...parentEnv(), REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" },
+        (err) => /training LSI model/.test(err),
+      );
       expect(killed).toBe(true);
 
       // What a client sees of that index: searchable, hybrid ranked lexically and saying so.
