@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Language, type Node, Parser } from "web-tree-sitter";
-import { GRAMMARS } from "./languages.js";
+import { GRAMMARS, ownEntry } from "./languages.js";
 
 export interface Chunk {
   /** 1-based, inclusive. */
@@ -145,7 +145,7 @@ function grammarDir(): string {
 }
 
 async function loadLanguage(lang: string): Promise<Language | undefined> {
-  const grammar = GRAMMARS[lang];
+  const grammar = ownEntry(GRAMMARS, lang);
   if (!grammar) return undefined;
   parserReady ??= Parser.init();
   await parserReady;

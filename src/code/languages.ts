@@ -84,13 +84,21 @@ export const GRAMMARS: Record<string, string> = {
   php: "php",
 };
 
+/**
+ * `table[key]` when the table itself has it. A plain index would also find Object's prototype: a file named
+ * `constructor` or `toString` got a function for its language, and its repository could not be indexed.
+ */
+export function ownEntry(table: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** The language of a file from its name, or from the shebang in its first line; "text" otherwise. */
 export function detectLanguage(path: string, firstLine?: string): string {
   const name = basename(path);
-  const byName = BY_NAME[name];
+  const byName = ownEntry(BY_NAME, name);
   if (byName) return byName;
   const ext = extname(name).toLowerCase();
-  const byExt = BY_EXT[ext];
+  const byExt = ownEntry(BY_EXT, ext);
   if (byExt) return byExt;
   if (firstLine?.startsWith("#!")) {
     for (const [re, lang] of SHEBANG) if (re.test(firstLine)) return lang;

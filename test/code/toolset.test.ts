@@ -228,6 +228,27 @@ describe("code toolset over MCP", () => {
     }
   });
 
+  it("indexes files named after Object's own properties (constructor, toString, __proto__)", async () => {
+    const other = makeFixtureRepo();
+    try {
+      write(other, "constructor", "the constructor notes: frobnicate the widgets\n");
+      write(other, "toString", "toString notes\n");
+      write(other, "lib/__proto__.py", "def frobnicate_prototype():\n    return 1\n");
+      write(other, "x.hasOwnProperty", "plain text\n");
+      const r = await app.call("index_repository", { path: other });
+      expect(r.isError).toBe(false);
+      const hits = await app.call("search_codebase", {
+        path: other,
+        query: "frobnicate",
+        granularity: "file",
+      });
+      const paths = (hits.data as { results: Hit[] }).results.map((h) => h.path);
+      expect(paths).toEqual(expect.arrayContaining(["constructor", "lib/__proto__.py"]));
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it("keeps the index out of the repository", async () => {
     const s = (await app.call("index_status", { path: repo })).data as { index_location: string };
     expect(s.index_location.startsWith(app.home)).toBe(true);
