@@ -8,7 +8,7 @@ import { createWorkspace } from "../../src/core/workspace.js";
 import { createCodeService } from "../../src/toolsets/code/service.js";
 import { killCliWhen, runCliCaptured } from "../helpers/cli.js";
 import { parentEnv } from "../helpers/env.js";
-import { makeFixtureRepo, write } from "./fixture.js";
+import { makeFixtureRepo, write, writeHandlerModules } from "./fixture.js";
 
 async function cli(args: string[], env: Record<string, string>) {
   return runCliCaptured(args, env);
@@ -100,14 +100,7 @@ describe("an index killed half-way", () => {
     const home = mkdtempSync(join(tmpdir(), "rw-kill-home-"));
     const fresh = mkdtempSync(join(tmpdir(), "rw-kill-fresh-"));
     try {
-      for (let i = 0; i < 300; i++) {
-        const body = Array.from(
-          { length: 20 },
-          (_, j) =>
-            `def handler_${i}_${j}(request):\n    """Handles request kind ${j} of module ${i}."""\n    return request.value_${j} + ${i}\n`,
-        ).join("\n\n");
-        write(repo, `pkg/mod_${String(i).padStart(3, "0")}.py`, body);
-      }
+      writeHandlerModules(repo, 300);
       const killed = await killCliWhen(
         ["index", repo, "--embedder", "lsi"],
         { ...parentEnv(), REPOWRIGHT_HOME: home, REPOWRIGHT_LOG_LEVEL: "silent" },

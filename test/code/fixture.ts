@@ -92,3 +92,18 @@ def token_ttl_seconds():
   write(root, "package-lock.json", "{}\n");
   return root;
 }
+
+/**
+ * `count` Python modules of 20 small handlers each (`pkg/mod_000.py` ...): a tree big enough for an index
+ * run to be killed half-way through, in its files or in its vector training.
+ */
+export function writeHandlerModules(root: string, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const body = Array.from(
+      { length: 20 },
+      (_, j) =>
+        `def handler_${i}_${j}(request):\n    """Handles request kind ${j} of module ${i}."""\n    return request.value_${j} + ${i}\n`,
+    ).join("\n\n");
+    write(root, `pkg/mod_${String(i).padStart(3, "0")}.py`, body);
+  }
+}

@@ -14,7 +14,7 @@ import { type CodeService, createCodeService } from "../../src/toolsets/code/ser
 import { startTestApp } from "../helpers/app.js";
 import { killCliWhen } from "../helpers/cli.js";
 import { parentEnv } from "../helpers/env.js";
-import { write } from "./fixture.js";
+import { writeHandlerModules } from "./fixture.js";
 
 const FILES = 300;
 const QUERIES = ["handler_250_7", "request kind 3 of module 12", "value_9"];
@@ -39,14 +39,7 @@ describe("vectors after the lexical index", () => {
   let built: CodeService;
   beforeAll(async () => {
     repo = mkdtempSync(join(tmpdir(), "rw-vec-repo-"));
-    for (let i = 0; i < FILES; i++) {
-      const body = Array.from(
-        { length: 20 },
-        (_, j) =>
-          `def handler_${i}_${j}(request):\n    """Handles request kind ${j} of module ${i}."""\n    return request.value_${j} + ${i}\n`,
-      ).join("\n\n");
-      write(repo, `pkg/mod_${String(i).padStart(3, "0")}.py`, body);
-    }
+    writeHandlerModules(repo, FILES);
     // The same repository indexed in one go, waiting for its vectors.
     reference = mkdtempSync(join(tmpdir(), "rw-vec-ref-"));
     built = serviceAt(reference);

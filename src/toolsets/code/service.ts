@@ -69,6 +69,15 @@ export interface CodeServiceOptions {
   pool?: Pool;
 }
 
+/** A vector phase an index run left running after it answered: how to stop it, how far it is, how it ended. */
+interface VectorPhase {
+  done: Promise<unknown>;
+  abort: AbortController;
+  message?: string;
+  error?: string;
+  running: boolean;
+}
+
 /** `vectors: "auto"` trains in the background from this many new chunks (about 2 MB of code) on. */
 export const BACKGROUND_MIN_CHUNKS = 5000;
 
@@ -87,10 +96,7 @@ export function createCodeService(
   const opening = new Map<string, Promise<CodeIndex | undefined>>();
   const running = new Set<string>();
   // Vector phases left running by `index(..., { vectors: "background" })`, by root.
-  const background = new Map<
-    string,
-    { done: Promise<unknown>; abort: AbortController; message?: string; error?: string; running: boolean }
-  >();
+  const background = new Map<string, VectorPhase>();
   const home = config.core.home;
 
   const resolveRoot = (path: string): string => workspace.directory(path);
@@ -193,13 +199,7 @@ export function createCodeService(
         const abort = new AbortController();
         const forward = () => abort.abort(options.signal?.reason);
         options.signal?.addEventListener("abort", forward, { once: true });
-        const entry: {
-          done: Promise<unknown>;
-          abort: AbortController;
-          message?: string;
-          error?: string;
-          running: boolean;
-        } = { done: Promise.resolve(), abort, running: true };
+        const entry: VectorPhase = { done: Promise.resolve(), abort, running: true };
         let searchable: IndexReport | undefined;
         let detach = false;
         let lexicalDone: (r: IndexReport) => void = () => undefined;
