@@ -232,6 +232,69 @@ describe.each(stores.list.map((b) => [b.name, b] as const))("CodeIndex contract:
     }
   });
 
+  it("keeps exact postings over many updates, long lists, removals and a second connection", async () => {
+    const root = newRoot();
+    const first = (await backend.open(root, true))!;
+    // 40 transactions that each add a file with the common term (and one of its own), then a file with
+    // 5000 chunks of it in one go: many small writes and one list longer than any single piece.
+    for (let k = 0; k < 40; k++)
+      await first.applyFiles(
+        [file(`src/f${k}.ts`, [chunk(`f${k}`, 1, { common: k + 1, [`own${k}`]: 1 })])],
+        [],
+        [],
+      );
+    const big = Array.from({ length: 5000 }, (_, i) => chunk(`b${i}`, i * 3 + 1, { common: 0.5, big: 1 }));
+    await first.applyFiles([file("src/big.ts", big)], [], []);
+    const expected = async (index: CodeIndex, term: string) => {
+      const row = (await index.terms([term])).get(term);
+      const list = row ? (await index.postings([row.id])).get(row.id)! : [];
+      const rows = await index.chunks(list.map((p) => p.chunkId));
+      return { df: row?.df ?? 0, n: list.length, ids: list.map((p) => p.chunkId), rows, list };
+    };
+    let common = await expected(first, "common");
+    expect(common.df).toBe(5040);
+    expect(common.n).toBe(5040);
+    expect(common.ids).toEqual([...common.ids].sort((a, b) => a - b));
+    expect(common.rows.slice(0, 3).map((r) => r.path)).toEqual(["src/f0.ts", "src/f1.ts", "src/f2.ts"]);
+    expect(common.list.slice(0, 3).map((p) => p.tf)).toEqual([1, 2, 3]);
+    await first.close();
+
+    // Another connection: removes files from the middle, from the long list, and renames one.
+    const second = (await backend.open(root, false))!;
+    const bigAgain = big.filter((_, i) => i % 2 === 0);
+    await second.applyFiles(
+      [file("src/big.ts", bigAgain), file("src/g.ts", [chunk("g", 1, { common: 7, own3: 2 })])],
+      ["src/f3.ts", "src/f20.ts", "src/nowhere.ts"],
+      [],
+    );
+    common = await expected(second, "common");
+    expect(common.df).toBe(38 + 2500 + 1);
+    expect(common.n).toBe(common.df);
+    expect(new Set(common.rows.map((r) => r.path)).has("src/f3.ts")).toBe(false);
+    expect(common.rows.filter((r) => r.path === "src/big.ts").map((r) => r.symbol)).toEqual(
+      bigAgain.map((c) => c.symbol),
+    );
+    expect(common.ids).toEqual([...common.ids].sort((a, b) => a - b));
+    const own3 = await expected(second, "own3");
+    expect(own3.rows.map((r) => r.path)).toEqual(["src/g.ts"]);
+    expect((await expected(second, "own20")).df).toBe(0);
+    // A path twice in one update: the last one stands.
+    await second.applyFiles(
+      [
+        file("src/twice.ts", [chunk("t1", 1, { twice: 1 })]),
+        file("src/twice.ts", [chunk("t2", 1, { twice: 3 })]),
+      ],
+      [],
+      [],
+    );
+    const twice = await expected(second, "twice");
+    expect(twice.rows.map((r) => r.symbol)).toEqual(["t2"]);
+    expect(twice.list.map((p) => p.tf)).toEqual([3]);
+    // Terms with postings: common, big, own0..39 less own3-moved-to-g stays, own20 gone, twice.
+    expect((await second.stats()).terms).toBe(2 + 39 + 1);
+    await second.close();
+  });
+
   it("records skipped files, replacing the previous list", async () => {
     await idx.setSkipped([
       { path: "z.bin", reason: "binary" },

@@ -101,9 +101,11 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
   const wantCounts = options.embedder === "lsi";
   const counted = new Map<string, Map<string, number>>();
   let carried = 0;
-  // Batch N is written (SQLite on this thread) while batch N+1 is chunked on the workers; writes keep
-  // their order, and each is one all-or-nothing transaction as before.
+  // Batch N is written (SQLite on this thread) while batches N+1 and N+2 are read and chunked on the
+  // workers, so that a worker never waits for the writer; writes keep their order, and each is one
+  // all-or-nothing transaction as before.
   let writing: Promise<void> = Promise.resolve();
+  let behind: Promise<void> = Promise.resolve();
   const flush = async () => {
     const files = pending;
     const fileDeletes = deletes;
@@ -146,7 +148,9 @@ export async function indexRepository(index: CodeIndex, options: IndexOptions): 
     })();
     // Awaited by the next flush or at the end; a failure is not "unhandled" in between.
     writing.catch(() => undefined);
-    await previous;
+    const wait = behind;
+    behind = previous;
+    await wait;
   };
   const total = walk.files.length;
   try {

@@ -21,6 +21,7 @@ import {
   fromBlob,
   indexKey,
   kindCode,
+  lastUpdatePerPath,
   type Posting,
   type PostingList,
   type TermRow,
@@ -266,6 +267,7 @@ export async function openPostgresIndex(
     deletes: string[],
     touches: { path: string; mtime: number }[],
   ): Promise<void> => {
+    updates = lastUpdatePerPath(updates);
     const learned = new Map<string, number>();
     await transaction(pool, async (c) => {
       // Writers of one index take turns; readers never wait.

@@ -9,6 +9,15 @@ import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { PostingsCache } from "./postings-cache.js";
+import {
+  decodeSegments,
+  encodeSegment,
+  needsCompaction,
+  PostingBatch,
+  pieces,
+  SEGMENT_KEYS,
+  withoutChunks,
+} from "./segments.js";
 
 export interface FileRow {
   id: number;
@@ -155,7 +164,7 @@ export interface CodeIndex {
   close(): Promise<void>;
 }
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -163,14 +172,14 @@ CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, hash TEXT NOT NULL,
   size INTEGER NOT NULL, mtime REAL NOT NULL, lang TEXT NOT NULL, chunks INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, reason TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, start_line INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY AUTOINCREMENT, file_id INTEGER NOT NULL, start_line INTEGER NOT NULL,
   end_line INTEGER NOT NULL, kind TEXT NOT NULL, symbol TEXT NOT NULL, name_lc TEXT NOT NULL, hash TEXT NOT NULL,
   len REAL NOT NULL, text TEXT NOT NULL, context TEXT NOT NULL, term_ids BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE INDEX IF NOT EXISTS chunks_name ON chunks(name_lc) WHERE name_lc <> '';
-CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, df INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS postings (term_id INTEGER NOT NULL, chunk_id INTEGER NOT NULL, tf REAL NOT NULL,
-  PRIMARY KEY (term_id, chunk_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS postings (term_id INTEGER NOT NULL, seg INTEGER NOT NULL, lo INTEGER NOT NULL,
+  hi INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (term_id, seg)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS vectors (chunk_id INTEGER PRIMARY KEY, vec BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS embed_cache (key TEXT PRIMARY KEY, vec BLOB NOT NULL);
 `;
@@ -190,59 +199,14 @@ export const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v
 export const fromBlob = (b: Buffer) =>
   new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
-/**
- * The postings of one write transaction, gathered in growing typed arrays and handed out in (term, chunk)
- * order by a counting sort on the term id (chunk ids only grow within a transaction, so the sort is stable
- * and leaves each term's postings in chunk order).
- */
-export class PostingBatch {
-  private term = new Int32Array(1 << 16);
-  private chunk = new Int32Array(1 << 16);
-  private tf = new Float64Array(1 << 16);
-  private n = 0;
-  private maxTerm = 0;
-
-  get size(): number {
-    return this.n;
+/** The updates with one per path, the last given for it (what applying them in turn would leave). */
+export function lastUpdatePerPath(updates: readonly FileUpdate[]): FileUpdate[] {
+  const last = new Map<string, FileUpdate>();
+  for (const u of updates) {
+    last.delete(u.path);
+    last.set(u.path, u);
   }
-
-  add(term: number, chunk: number, tf: number): void {
-    if (this.n === this.term.length) {
-      const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-        const b = make(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.term = grow(this.term, (n) => new Int32Array(n));
-      this.chunk = grow(this.chunk, (n) => new Int32Array(n));
-      this.tf = grow(this.tf, (n) => new Float64Array(n));
-    }
-    this.term[this.n] = term;
-    this.chunk[this.n] = chunk;
-    this.tf[this.n] = tf;
-    this.n++;
-    if (term > this.maxTerm) this.maxTerm = term;
-  }
-
-  /** Calls `emit` for every posting, in term order, then chunk order within a term (insertion order). */
-  sortInto(emit: (term: number, chunk: number, tf: number) => void): void {
-    const n = this.n;
-    if (n === 0) return;
-    const start = new Int32Array(this.maxTerm + 2);
-    for (let k = 0; k < n; k++) start[this.term[k]! + 1]!++;
-    for (let t = 1; t < start.length; t++) start[t]! += start[t - 1]!;
-    const order = new Int32Array(n);
-    for (let k = 0; k < n; k++) order[start[this.term[k]!]!++] = k;
-    for (let j = 0; j < n; j++) {
-      const k = order[j]!;
-      emit(this.term[k]!, this.chunk[k]!, this.tf[k]!);
-    }
-  }
-
-  clear(): void {
-    this.n = 0;
-    this.maxTerm = 0;
-  }
+  return last.size === updates.length ? [...updates] : [...last.values()];
 }
 
 export function openSqliteIndex(
@@ -285,8 +249,6 @@ export function openSqliteIndex(
     chunkTermIds: db.prepare<[number], { id: number; term_ids: Buffer }>(
       "SELECT id, term_ids FROM chunks WHERE file_id = ?",
     ),
-    addDf: db.prepare("UPDATE terms SET df = df + ? WHERE id = ?"),
-    delPosting: db.prepare("DELETE FROM postings WHERE term_id = ? AND chunk_id = ?"),
     delVector: db.prepare("DELETE FROM vectors WHERE chunk_id = ?"),
     delChunks: db.prepare("DELETE FROM chunks WHERE file_id = ?"),
     delFile: db.prepare("DELETE FROM files WHERE id = ?"),
@@ -297,13 +259,9 @@ export function openSqliteIndex(
     insChunk: db.prepare(
       "INSERT INTO chunks (file_id, start_line, end_line, kind, symbol, name_lc, hash, len, text, context, term_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ),
-    term: db.prepare<[string], { id: number; df: number }>("SELECT id, df FROM terms WHERE term = ?"),
-    insTerm: db.prepare<[string], { id: number }>(
-      "INSERT INTO terms (term, df) VALUES (?, 0) ON CONFLICT(term) DO UPDATE SET df = df RETURNING id",
-    ),
-    insPosting: db.prepare("INSERT INTO postings (term_id, chunk_id, tf) VALUES (?, ?, ?)"),
-    postings: db.prepare<[number], { chunk_id: number; tf: number }>(
-      "SELECT chunk_id, tf FROM postings WHERE term_id = ?",
+    // A term's document frequency is the number of its postings: one per chunk that has it.
+    term: db.prepare<[string], { id: number; df: number }>(
+      "SELECT id, (SELECT coalesce(sum(n), 0) FROM postings WHERE term_id = terms.id) AS df FROM terms WHERE term = ?",
     ),
     putVector: db.prepare("INSERT OR REPLACE INTO vectors (chunk_id, vec) VALUES (?, ?)"),
     cache: db.prepare<[string], { vec: Buffer }>("SELECT vec FROM embed_cache WHERE key = ?"),
@@ -315,25 +273,86 @@ export function openSqliteIndex(
   const CHUNK_COLS =
     "c.id AS id, c.file_id AS fileId, f.path AS path, f.lang AS lang, c.start_line AS startLine, c.end_line AS endLine, c.kind AS kind, c.symbol AS symbol, c.hash AS hash, c.text AS text, c.context AS context";
 
-  // Term ids never change once given, so they are cached for the life of the connection; document
-  // frequencies are summed per transaction and written once per term.
+  // Term ids never change once given, so they are cached for the life of the connection. While the cache
+  // holds every term of the table (the connection has seen it all, from empty), a term it lacks is new:
+  // its id is given here and its row written with the others at the end of the transaction, with no
+  // lookup per term. Likewise the number of postings and segments of each term the connection wrote,
+  // while no other connection has written since (the generation it wrote last is still the index's).
   const termIds = new Map<string, number>();
+  let allTermsKnown = false;
+  let nextTermId = 0;
+  let newTerms: { id: number; term: string }[] = [];
+  /** Postings × SEG_SHIFT + segments, per term id. */
+  const termShape = new Map<number, number>();
+  const SEG_SHIFT = 2 ** 20;
+  let lastGeneration = Number.NaN;
   const termId = (term: string): number => {
     let id = termIds.get(term);
+    if (id !== undefined) return id;
+    if (!allTermsKnown) id = q.term.get(term)?.id;
     if (id === undefined) {
-      id = q.insTerm.get(term)!.id;
-      termIds.set(term, id);
+      id = nextTermId++;
+      newTerms.push({ id, term });
     }
+    termIds.set(term, id);
     return id;
   };
-  let dfDelta = new Map<number, number>();
-  // Many postings per statement: the per-statement overhead dominates single-row inserts.
-  const POSTINGS_PER_INSERT = 256;
-  const insPostings = db.prepare(
-    `INSERT INTO postings (term_id, chunk_id, tf) VALUES ${Array.from({ length: POSTINGS_PER_INSERT }, () => "(?, ?, ?)").join(", ")}`,
+  const forgetTerms = () => {
+    termIds.clear();
+    termShape.clear();
+    allTermsKnown = false;
+    nextTermId = 0;
+    lastGeneration = Number.NaN;
+  };
+  const shapeOf = db.prepare<[number], { n: number; segs: number }>(
+    "SELECT coalesce(sum(n), 0) AS n, count(*) AS segs FROM postings WHERE term_id = ?",
   );
-  const pending: number[] = [];
+  const segmentsInRange = db.prepare<[number, number, number], { seg: number; data: Buffer }>(
+    "SELECT seg, data FROM postings WHERE term_id = ? AND hi >= ? AND lo <= ? ORDER BY seg",
+  );
+  const segmentsOf = db
+    .prepare<[number], Buffer>("SELECT data FROM postings WHERE term_id = ? ORDER BY seg")
+    .pluck();
+  const putSegment = db.prepare(
+    "UPDATE postings SET lo = ?, hi = ?, n = ?, data = ? WHERE term_id = ? AND seg = ?",
+  );
+  const dropSegment = db.prepare("DELETE FROM postings WHERE term_id = ? AND seg = ?");
+  const dropSegments = db.prepare("DELETE FROM postings WHERE term_id = ?");
+  // Many rows per statement: the per-statement overhead dominates single-row inserts.
+  const multiInsert = (table: string, cols: string, per: number) => {
+    const row = `(${cols
+      .split(",")
+      .map(() => "?")
+      .join(", ")})`;
+    const many = db.prepare(
+      `INSERT INTO ${table} (${cols}) VALUES ${Array.from({ length: per }, () => row).join(", ")}`,
+    );
+    const one = db.prepare(`INSERT INTO ${table} (${cols}) VALUES ${row}`);
+    const width = cols.split(",").length;
+    const values: unknown[] = [];
+    return {
+      add(...row: unknown[]) {
+        values.push(...row);
+        if (values.length === per * width) this.flush();
+      },
+      flush() {
+        if (values.length === per * width) many.run(values);
+        else for (let k = 0; k < values.length; k += width) one.run(values.slice(k, k + width));
+        values.length = 0;
+      },
+      clear() {
+        values.length = 0;
+      },
+    };
+  };
+  const insSegments = multiInsert("postings", "term_id, seg, lo, hi, n, data", 128);
+  const insTerms = multiInsert("terms", "term, id", 256);
   const batch = new PostingBatch();
+  let dfDelta = new Map<number, number>();
+  let segDelta = new Map<number, number>();
+  const addTo = (m: Map<number, number>, k: number, d: number) => m.set(k, (m.get(k) ?? 0) + d);
+  // Chunks removed in the current transaction, per term.
+  let removed = new Map<number, number[]>();
 
   const byName = db.prepare(
     `SELECT ${CHUNK_COLS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.name_lc = ? AND c.name_lc <> '' ORDER BY f.path, c.start_line LIMIT ?`,
@@ -348,17 +367,69 @@ export function openSqliteIndex(
         term_ids.buffer.slice(term_ids.byteOffset, term_ids.byteOffset + term_ids.byteLength),
       );
       for (const t of ids) {
-        q.delPosting.run(t, id);
-        dfDelta.set(t, (dfDelta.get(t) ?? 0) - 1);
+        const list = removed.get(t);
+        if (list) list.push(id);
+        else removed.set(t, [id]);
+        addTo(dfDelta, t, -1);
       }
       q.delVector.run(id);
     }
     q.delChunks.run(fileId);
   };
 
+  /** Cuts the removed chunks out of the segments that hold them. */
+  const cutRemoved = () => {
+    for (const [t, ids] of removed) {
+      ids.sort((a, b) => a - b);
+      for (const { seg, data } of segmentsInRange.all(t, ids[0]!, ids[ids.length - 1]!)) {
+        const list = decodeSegments([data]);
+        const kept = withoutChunks(list, ids);
+        if (kept === list) continue;
+        if (kept.chunkIds.length === 0) {
+          dropSegment.run(t, seg);
+          addTo(segDelta, t, -1);
+        } else
+          putSegment.run(
+            kept.chunkIds[0]!,
+            kept.chunkIds[kept.chunkIds.length - 1]!,
+            kept.chunkIds.length,
+            encodeSegment(kept.chunkIds, kept.tfs),
+            t,
+            seg,
+          );
+      }
+    }
+  };
+
+  /** Rewrites every segment of term `t` as full ones; returns how many there are now. */
+  const compact = (t: number, gen: number): number => {
+    const list = decodeSegments(segmentsOf.all(t));
+    dropSegments.run(t);
+    let segs = 0;
+    for (const p of pieces(list)) {
+      insSegments.add(t, gen * SEGMENT_KEYS + p.piece, p.lo, p.hi, p.n, p.data);
+      segs++;
+    }
+    insSegments.flush();
+    return segs;
+  };
+
   const applyFiles = db.transaction(
     (updates: FileUpdate[], deletes: string[], touches: { path: string; mtime: number }[]) => {
       dfDelta = new Map();
+      segDelta = new Map();
+      removed = new Map();
+      newTerms = [];
+      const current = Number(q.meta.get("generation")?.value ?? "0");
+      if (current !== lastGeneration) {
+        // First write of this connection, or another connection wrote since: only the term ids hold.
+        termShape.clear();
+        const maxTerm = Number(q.meta.get("max_term_id")?.value ?? "0");
+        allTermsKnown = maxTerm === 0;
+        if (allTermsKnown) termIds.clear();
+        nextTermId = maxTerm + 1;
+      }
+      const gen = current + 1;
       for (const path of deletes) {
         const row = q.fileByPath.get(path);
         if (!row) continue;
@@ -397,44 +468,57 @@ export function openSqliteIndex(
           for (const tf of c.terms.values()) {
             const t = ids[i++]!;
             batch.add(t, chunkId, tf);
-            dfDelta.set(t, (dfDelta.get(t) ?? 0) + 1);
+            addTo(dfDelta, t, 1);
           }
         }
       }
-      // Written in (term, chunk) order, the table's key order: each term's new postings go in together
-      // instead of touching every B-tree leaf once per chunk.
-      batch.sortInto((t, c, tf) => {
-        pending.push(t, c, tf);
-        if (pending.length === POSTINGS_PER_INSERT * 3) {
-          insPostings.run(pending);
-          pending.length = 0;
+      cutRemoved();
+      // One segment per term (split when long), in key order: each term's postings go in together.
+      batch.runs((t, list) => {
+        for (const p of pieces(list)) {
+          insSegments.add(t, gen * SEGMENT_KEYS + p.piece, p.lo, p.hi, p.n, p.data);
+          addTo(segDelta, t, 1);
         }
       });
+      insSegments.flush();
       batch.clear();
-      for (let k = 0; k < pending.length; k += 3)
-        q.insPosting.run(pending[k], pending[k + 1], pending[k + 2]);
-      pending.length = 0;
-      for (const [t, d] of dfDelta) if (d !== 0) q.addDf.run(d, t);
-      const gen = Number(q.meta.get("generation")?.value ?? "0") + 1;
+      // In term order: the terms' B-tree then grows at its end instead of at random leaves.
+      newTerms.sort((x, y) => (x.term < y.term ? -1 : x.term > y.term ? 1 : 0));
+      for (const { id, term } of newTerms) insTerms.add(term, id);
+      insTerms.flush();
+      if (newTerms.length) q.setMeta.run("max_term_id", String(nextTermId - 1));
+      // Postings and segments of each term written to: compacted when the segments are many, and the
+      // count of terms with postings kept up to date.
+      let liveDelta = 0;
+      for (const t of new Set([...dfDelta.keys(), ...segDelta.keys()])) {
+        const dn = dfDelta.get(t) ?? 0;
+        const ds = segDelta.get(t) ?? 0;
+        if (dn === 0 && ds === 0) continue;
+        let n: number;
+        let segs: number;
+        const known = termShape.get(t);
+        if (known !== undefined || allTermsKnown) {
+          n = Math.floor((known ?? 0) / SEG_SHIFT) + dn;
+          segs = ((known ?? 0) % SEG_SHIFT) + ds;
+        } else ({ n, segs } = shapeOf.get(t)!);
+        const before = n - dn;
+        if (before <= 0 && n > 0) liveDelta++;
+        else if (before > 0 && n <= 0) liveDelta--;
+        if (needsCompaction(n, segs)) segs = compact(t, gen);
+        termShape.set(t, n * SEG_SHIFT + segs);
+      }
+      if (liveDelta !== 0)
+        q.setMeta.run("live_terms", String(Number(q.meta.get("live_terms")?.value ?? "0") + liveDelta));
       q.setMeta.run("generation", String(gen));
+      lastGeneration = gen;
     },
   );
 
   let table: ChunkTable | undefined;
   const postingsCache = new PostingsCache();
-  const readPostingLists = async (ids: number[]) => {
+  const readPostingLists = async (ids: readonly number[]) => {
     const out = new Map<number, PostingList>();
-    for (const id of ids) {
-      const rows = q.postings.raw().all(id) as unknown as [number, number][];
-      const chunkIds = new Int32Array(rows.length);
-      const tfs = new Float64Array(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]!;
-        chunkIds[i] = r[0];
-        tfs[i] = r[1];
-      }
-      out.set(id, { chunkIds, tfs });
-    }
+    for (const id of ids) out.set(id, decodeSegments(segmentsOf.all(id)));
     return out;
   };
 
@@ -492,12 +576,13 @@ export function openSqliteIndex(
     },
     async applyFiles(updates, deletes, touches) {
       try {
-        applyFiles(updates, deletes, touches);
+        applyFiles(lastUpdatePerPath(updates), deletes, touches);
       } catch (err) {
-        // The transaction rolled back: postings not yet written and term ids it gave are not the index's.
-        pending.length = 0;
+        // The transaction rolled back: rows not yet written and term ids it gave are not the index's.
+        insSegments.clear();
+        insTerms.clear();
         batch.clear();
-        termIds.clear();
+        forgetTerms();
         throw err;
       }
     },
@@ -532,13 +617,10 @@ export function openSqliteIndex(
     },
     async postings(termIds) {
       const out = new Map<number, Posting[]>();
-      for (const id of termIds)
+      for (const [id, { chunkIds, tfs }] of await readPostingLists(termIds))
         out.set(
           id,
-          (q.postings.raw().all(id) as unknown as [number, number][]).map(([chunkId, tf]) => ({
-            chunkId,
-            tf,
-          })),
+          Array.from(chunkIds, (chunkId, i) => ({ chunkId, tf: tfs[i]! })),
         );
       return out;
     },
@@ -643,7 +725,7 @@ export function openSqliteIndex(
       return {
         files: n("SELECT count(*) AS n FROM files"),
         chunks: n("SELECT count(*) AS n FROM chunks"),
-        terms: n("SELECT count(*) AS n FROM terms WHERE df > 0"),
+        terms: Number(q.meta.get("live_terms")?.value ?? "0"),
         vectors: n("SELECT count(*) AS n FROM vectors"),
       };
     },
