@@ -2,7 +2,8 @@
  * The code index (CodeIndex, store.ts) on PostgreSQL, shared by every replica and queue worker of a
  * deployment: the same tables as the SQLite store (meta, blobs, files, skipped, chunks, terms, postings,
  * vectors, embed_cache), each keyed by the index id (indexKey of the repository root), in one schema created
- * on first use. The lexical side is the same BM25 postings; vectors are float32 bytea rows scored in the
+ * on first use. The lexical side is the same BM25 postings, packed in the same per-term segments
+ * (segments.ts: a row per term and transaction, not per posting); vectors are float32 bytea rows scored in the
  * process (pgvector is not assumed). Each applyFiles is one transaction, serialized per index by an advisory
  * lock, written with multi-row `unnest` inserts, and bumps the index's `generation` so other replicas reload
  * their cached chunk table.
@@ -12,6 +13,16 @@ import pg from "pg";
 import type { Config } from "../../core/config.js";
 import { validationError } from "../../core/errors.js";
 import { PostingsCache } from "./postings-cache.js";
+import {
+  decodeSegments,
+  encodeSegment,
+  PostingBatch,
+  pieces,
+  SEGMENT_KEYS,
+  SEGMENT_POSTINGS,
+  SPARE_SEGMENTS,
+  withoutChunks,
+} from "./segments.js";
 import {
   type ChunkRow,
   type ChunkTable,
@@ -29,7 +40,7 @@ import {
 } from "./store.js";
 
 /** Bumped when the layout changes: an index is a cache of the repository, so older tables are dropped. */
-const SCHEMA_VERSION = "1";
+const SCHEMA_VERSION = "2";
 
 const TABLES = ["meta", "blobs", "files", "skipped", "chunks", "terms", "postings", "vectors", "embed_cache"];
 
@@ -52,8 +63,9 @@ CREATE INDEX IF NOT EXISTS chunks_file ON ${s}.chunks (ix, file_id);
 CREATE INDEX IF NOT EXISTS chunks_name ON ${s}.chunks (ix, name_lc) WHERE name_lc <> '';
 CREATE TABLE IF NOT EXISTS ${s}.terms (ix text NOT NULL, id integer NOT NULL, term text COLLATE "C" NOT NULL,
   df integer NOT NULL, PRIMARY KEY (ix, id), UNIQUE (ix, term));
-CREATE TABLE IF NOT EXISTS ${s}.postings (ix text NOT NULL, term_id integer NOT NULL, chunk_id integer NOT NULL,
-  tf double precision NOT NULL, PRIMARY KEY (ix, term_id, chunk_id));
+CREATE TABLE IF NOT EXISTS ${s}.postings (ix text NOT NULL, term_id integer NOT NULL, seg bigint NOT NULL,
+  lo integer NOT NULL, hi integer NOT NULL, n integer NOT NULL, data bytea NOT NULL,
+  PRIMARY KEY (ix, term_id, seg));
 CREATE TABLE IF NOT EXISTS ${s}.vectors (ix text NOT NULL, chunk_id integer NOT NULL, vec bytea NOT NULL,
   PRIMARY KEY (ix, chunk_id));
 CREATE TABLE IF NOT EXISTS ${s}.embed_cache (ix text NOT NULL, key text NOT NULL, vec bytea NOT NULL,
@@ -232,34 +244,154 @@ export async function openPostgresIndex(
     (await c.query<{ m: number }>(`SELECT coalesce(max(id), 0) AS m FROM ${s}.${table} WHERE ix = $1`, [ix]))
       .rows[0]!.m;
 
-  /** Removes the chunks, postings and vectors of files (not the file rows); returns document-frequency changes. */
+  /** The posting lists of `termIds` (each its segments in key order, concatenated); absent terms have none. */
+  const readSegments = async (c: Pool | PoolClient, termIds: readonly number[]) => {
+    const out = new Map<number, PostingList>();
+    if (termIds.length === 0) return out;
+    const { rows } = await c.query<{ term_id: number; data: Buffer }>(
+      `SELECT term_id, data FROM ${s}.postings WHERE ix = $1 AND term_id = ANY($2::int[]) ORDER BY term_id, seg`,
+      [ix, [...termIds]],
+    );
+    for (let i = 0; i < rows.length; ) {
+      const t = rows[i]!.term_id;
+      const segs: Buffer[] = [];
+      for (; i < rows.length && rows[i]!.term_id === t; i++) segs.push(rows[i]!.data);
+      out.set(t, decodeSegments(segs));
+    }
+    return out;
+  };
+
+  /** Segment rows to write: parallel arrays, as the unnest inserts take them. */
+  const segmentRows = () => ({
+    term: [] as number[],
+    seg: [] as string[],
+    lo: [] as number[],
+    hi: [] as number[],
+    n: [] as number[],
+    data: [] as Buffer[],
+  });
+  type SegmentRows = ReturnType<typeof segmentRows>;
+  const pushPieces = (rows: SegmentRows, t: number, gen: number, list: PostingList) => {
+    for (const p of pieces(list)) {
+      rows.term.push(t);
+      rows.seg.push(String(gen * SEGMENT_KEYS + p.piece));
+      rows.lo.push(p.lo);
+      rows.hi.push(p.hi);
+      rows.n.push(p.n);
+      rows.data.push(p.data);
+    }
+  };
+  /** Inserts the rows, about 8 MB of segments per statement. */
+  const insertSegments = async (c: PoolClient, rows: SegmentRows) => {
+    for (let from = 0; from < rows.term.length; ) {
+      let to = from;
+      for (let bytes = 0; to < rows.term.length && (to === from || bytes < 8_000_000); to++)
+        bytes += rows.data[to]!.length;
+      await c.query(
+        `INSERT INTO ${s}.postings (ix, term_id, seg, lo, hi, n, data)
+         SELECT $1::text, * FROM unnest($2::int[], $3::bigint[], $4::int[], $5::int[], $6::int[], $7::bytea[])`,
+        [
+          ix,
+          rows.term.slice(from, to),
+          rows.seg.slice(from, to),
+          rows.lo.slice(from, to),
+          rows.hi.slice(from, to),
+          rows.n.slice(from, to),
+          rows.data.slice(from, to),
+        ],
+      );
+      from = to;
+    }
+  };
+
+  /**
+   * Removes the chunks, their postings (cut out of the segments whose range holds them) and vectors of
+   * files (not the file rows), counting the document-frequency changes.
+   */
   const removeChunks = async (c: PoolClient, fileIds: number[], dfDelta: Map<number, number>) => {
     if (fileIds.length === 0) return;
     const { rows } = await c.query<{ id: number; term_ids: Buffer }>(
       `SELECT id, term_ids FROM ${s}.chunks WHERE ix = $1 AND file_id = ANY($2::int[])`,
       [ix, fileIds],
     );
-    const terms: number[] = [];
-    const chunks: number[] = [];
+    const removed = new Map<number, number[]>();
     for (const r of rows) {
       const ids = new Int32Array(
         r.term_ids.buffer.slice(r.term_ids.byteOffset, r.term_ids.byteOffset + r.term_ids.byteLength),
       );
       for (const t of ids) {
-        terms.push(t);
-        chunks.push(r.id);
+        const list = removed.get(t);
+        if (list) list.push(r.id);
+        else removed.set(t, [r.id]);
         dfDelta.set(t, (dfDelta.get(t) ?? 0) - 1);
       }
     }
-    for (let i = 0; i < terms.length; i += ROWS_PER_INSERT)
-      await c.query(
-        `DELETE FROM ${s}.postings p USING unnest($2::int[], $3::int[]) AS d(t, c)
-         WHERE p.ix = $1 AND p.term_id = d.t AND p.chunk_id = d.c`,
-        [ix, terms.slice(i, i + ROWS_PER_INSERT), chunks.slice(i, i + ROWS_PER_INSERT)],
+    for (const part of slices([...removed])) {
+      for (const [, ids] of part) ids.sort((x, y) => x - y);
+      const { rows: segs } = await c.query<{ term_id: number; seg: string; data: Buffer }>(
+        `SELECT p.term_id, p.seg::text AS seg, p.data FROM ${s}.postings p
+           JOIN unnest($2::int[], $3::int[], $4::int[]) AS d(t, lo, hi) ON p.term_id = d.t AND p.hi >= d.lo AND p.lo <= d.hi
+         WHERE p.ix = $1`,
+        [
+          ix,
+          part.map(([t]) => t),
+          part.map(([, ids]) => ids[0]!),
+          part.map(([, ids]) => ids[ids.length - 1]!),
+        ],
       );
+      const drop = { term: [] as number[], seg: [] as string[] };
+      const put = segmentRows();
+      for (const r of segs) {
+        const list = decodeSegments([r.data]);
+        const kept = withoutChunks(list, removed.get(r.term_id)!);
+        if (kept === list) continue;
+        if (kept.chunkIds.length === 0) {
+          drop.term.push(r.term_id);
+          drop.seg.push(r.seg);
+          continue;
+        }
+        put.term.push(r.term_id);
+        put.seg.push(r.seg);
+        put.lo.push(kept.chunkIds[0]!);
+        put.hi.push(kept.chunkIds[kept.chunkIds.length - 1]!);
+        put.n.push(kept.chunkIds.length);
+        put.data.push(encodeSegment(kept.chunkIds, kept.tfs));
+      }
+      if (drop.term.length)
+        await c.query(
+          `DELETE FROM ${s}.postings p USING unnest($2::int[], $3::bigint[]) AS d(t, seg)
+           WHERE p.ix = $1 AND p.term_id = d.t AND p.seg = d.seg`,
+          [ix, drop.term, drop.seg],
+        );
+      if (put.term.length)
+        await c.query(
+          `UPDATE ${s}.postings p SET lo = d.lo, hi = d.hi, n = d.n, data = d.data
+           FROM unnest($2::int[], $3::bigint[], $4::int[], $5::int[], $6::int[], $7::bytea[]) AS d(t, seg, lo, hi, n, data)
+           WHERE p.ix = $1 AND p.term_id = d.t AND p.seg = d.seg`,
+          [ix, put.term, put.seg, put.lo, put.hi, put.n, put.data],
+        );
+    }
     const chunkIds = rows.map((r) => r.id);
     await c.query(`DELETE FROM ${s}.vectors WHERE ix = $1 AND chunk_id = ANY($2::int[])`, [ix, chunkIds]);
     await c.query(`DELETE FROM ${s}.chunks WHERE ix = $1 AND file_id = ANY($2::int[])`, [ix, fileIds]);
+  };
+
+  /** Rewrites as full ones the segments of those of `terms` that have many more than they need. */
+  const compact = async (c: PoolClient, terms: number[], gen: number) => {
+    for (const part of slices(terms)) {
+      const { rows: many } = await c.query<{ term_id: number }>(
+        `SELECT term_id FROM ${s}.postings WHERE ix = $1 AND term_id = ANY($2::int[]) GROUP BY term_id
+         HAVING count(*) > ceil(sum(n)::float8 / ${SEGMENT_POSTINGS}) + ${SPARE_SEGMENTS}`,
+        [ix, part],
+      );
+      if (many.length === 0) continue;
+      const ids = many.map((r) => r.term_id);
+      const lists = await readSegments(c, ids);
+      await c.query(`DELETE FROM ${s}.postings WHERE ix = $1 AND term_id = ANY($2::int[])`, [ix, ids]);
+      const rows = segmentRows();
+      for (const [t, list] of lists) pushPieces(rows, t, gen, list);
+      await insertSegments(c, rows);
+    }
   };
 
   const applyFiles = async (
@@ -272,6 +404,15 @@ export async function openPostgresIndex(
     await transaction(pool, async (c) => {
       // Writers of one index take turns; readers never wait.
       await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [lockKey]);
+      const gen =
+        Number(
+          (
+            await c.query<{ value: string }>(
+              `SELECT value FROM ${s}.meta WHERE ix = $1 AND key = 'generation'`,
+              [ix],
+            )
+          ).rows[0]?.value ?? "0",
+        ) + 1;
       const dfDelta = new Map<number, number>();
       const paths = [...deletes, ...updates.map((u) => u.path)];
       const existing = new Map<string, number>();
@@ -372,7 +513,7 @@ export async function openPostgresIndex(
           context: [] as string[],
           terms: [] as Buffer[],
         };
-        const post = { term: [] as number[], chunk: [] as number[], tf: [] as number[] };
+        const batch = new PostingBatch();
         const flushChunks = async () => {
           if (ch.id.length === 0) return;
           await c.query(
@@ -397,16 +538,6 @@ export async function openPostgresIndex(
           );
           for (const a of Object.values(ch)) a.length = 0;
         };
-        const flushPostings = async () => {
-          if (post.term.length === 0) return;
-          await c.query(
-            `INSERT INTO ${s}.postings (ix, term_id, chunk_id, tf) SELECT $1::text, * FROM unnest($2::int[], $3::int[], $4::float8[])`,
-            [ix, post.term, post.chunk, post.tf],
-          );
-          post.term.length = 0;
-          post.chunk.length = 0;
-          post.tf.length = 0;
-        };
         for (const [i, u] of updates.entries()) {
           for (const chunk of u.chunks) {
             const chunkId = nextChunk++;
@@ -417,9 +548,7 @@ export async function openPostgresIndex(
             for (const [term, tf] of chunk.terms) {
               const t = idOf(term);
               ids[k++] = t;
-              post.term.push(t);
-              post.chunk.push(chunkId);
-              post.tf.push(tf);
+              batch.add(t, chunkId, tf);
               dfDelta.set(t, (dfDelta.get(t) ?? 0) + 1);
             }
             ch.id.push(chunkId);
@@ -435,13 +564,16 @@ export async function openPostgresIndex(
             ch.context.push(clean(chunk.context));
             ch.terms.push(Buffer.from(ids.buffer));
             if (ch.id.length >= 2000) await flushChunks();
-            if (post.term.length >= ROWS_PER_INSERT) await flushPostings();
           }
         }
         await flushChunks();
-        await flushPostings();
+        // One segment per term (cut when long), as in the SQLite store.
+        const rows = segmentRows();
+        batch.runs((t, list) => pushPieces(rows, t, gen, list));
+        await insertSegments(c, rows);
         for (const [t, id] of batchIds) learned.set(t, id);
       }
+      await compact(c, [...dfDelta.keys()], gen);
       const changed = [...dfDelta].filter(([, d]) => d !== 0);
       for (const part of slices(changed))
         await c.query(
@@ -460,18 +592,8 @@ export async function openPostgresIndex(
 
   let table: ChunkTable | undefined;
   const postingsCache = new PostingsCache();
-  // Two packed arrays per term instead of a row per posting: the common terms have many.
-  const readPostingLists = async (termIds: number[]) => {
-    const out = new Map<number, PostingList>();
-    const { rows } = await pool.query<{ term_id: number; c: Buffer; t: Buffer }>(
-      `SELECT term_id, string_agg(int4send(chunk_id), ''::bytea ORDER BY chunk_id) AS c,
-         string_agg(float8send(tf), ''::bytea ORDER BY chunk_id) AS t
-       FROM ${s}.postings WHERE ix = $1 AND term_id = ANY($2::int[]) GROUP BY term_id`,
-      [ix, termIds],
-    );
-    for (const r of rows) out.set(r.term_id, { chunkIds: int4s(r.c), tfs: float8s(r.t) });
-    return out;
-  };
+  // A term's segments, a few rows even for the commonest terms.
+  const readPostingLists = (termIds: number[]) => readSegments(pool, termIds);
   const loadTable = async (): Promise<ChunkTable> => {
     // The generation and the rows in one statement: one snapshot, so the table is what that generation holds.
     const { rows } = await pool.query<{
