@@ -295,6 +295,86 @@ describe.each(stores.list.map((b) => [b.name, b] as const))("CodeIndex contract:
     await second.close();
   });
 
+  it("agrees with a plain model of the index over a random run of updates, deletes and reopenings", async () => {
+    // A seeded generator: the same run every time, and a failure names its step.
+    let seed = 20261204;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const root = newRoot();
+    let index = (await backend.open(root, true))!;
+    // The model: per path, the chunks' terms; postings are derived from it.
+    const model = new Map<string, Record<string, number>[]>();
+    const vocabulary = Array.from({ length: 30 }, (_, i) => `w${i}`);
+    const makeFile = (path: string): FileUpdate => {
+      // Mostly small files; now and then one long enough that a common word's list spans several pieces.
+      const n = rand(10) === 0 ? 2500 + rand(3000) : 1 + rand(6);
+      const chunks: ChunkInput[] = [];
+      const terms: Record<string, number>[] = [];
+      for (let k = 0; k < n; k++) {
+        const t: Record<string, number> = { common: 1 + rand(3) };
+        for (let j = rand(4); j > 0; j--) t[vocabulary[rand(vocabulary.length)]!] = 1 + rand(5);
+        terms.push(t);
+        chunks.push(chunk(`${path.replace(/\W/g, "_")}_${k}`, k * 3 + 1, t));
+      }
+      model.set(path, terms);
+      return file(path, chunks);
+    };
+    const check = async (step: number) => {
+      const words = ["common", ...vocabulary];
+      const rows = await index.terms(words);
+      const lists = await index.postings([...rows.values()].map((r) => r.id));
+      for (const w of words) {
+        const expected: { path: string; symbolIndex: number; tf: number }[] = [];
+        for (const [path, chunks] of [...model].sort(([a], [b]) => (a < b ? -1 : 1)))
+          chunks.forEach((t, i) => {
+            if (t[w] !== undefined) expected.push({ path, symbolIndex: i, tf: t[w]! });
+          });
+        const row = rows.get(w);
+        const list = row ? lists.get(row.id)! : [];
+        expect({ step, w, df: row?.df ?? 0 }).toEqual({ step, w, df: expected.length });
+        expect(list.map((p) => p.chunkId)).toEqual([...list.map((p) => p.chunkId)].sort((a, b) => a - b));
+        const got = (await index.chunks(list.map((p) => p.chunkId))).map((r, i) => ({
+          path: r.path,
+          symbolIndex: Number(r.symbol.slice(r.symbol.lastIndexOf("_") + 1)),
+          tf: list[i]!.tf,
+        }));
+        got.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.symbolIndex - b.symbolIndex));
+        expect({ step, w, got }).toEqual({ step, w, got: expected });
+      }
+      const live = new Set<string>();
+      for (const chunks of model.values())
+        for (const t of chunks) for (const k of Object.keys(t)) live.add(k);
+      expect({ step, terms: (await index.stats()).terms }).toEqual({ step, terms: live.size });
+    };
+    try {
+      for (let step = 0; step < 80; step++) {
+        const updates: FileUpdate[] = [];
+        const deletes: string[] = [];
+        for (let j = 1 + rand(4); j > 0; j--) {
+          const path = `src/p${rand(40)}.ts`;
+          if (model.has(path) && rand(3) === 0) {
+            // Deletes apply before updates: an update of it earlier in this step is dropped with it.
+            deletes.push(path);
+            model.delete(path);
+            for (let u = updates.length - 1; u >= 0; u--) if (updates[u]!.path === path) updates.splice(u, 1);
+          } else if (!deletes.includes(path)) updates.push(makeFile(path));
+        }
+        await index.applyFiles(updates, deletes, []);
+        if (step % 10 === 9) await check(step);
+        if (step % 20 === 19) {
+          // Another connection takes over: it knows none of the terms and segments this one wrote.
+          await index.close();
+          index = (await backend.open(root, false))!;
+        }
+      }
+      await check(80);
+    } finally {
+      await index.close();
+    }
+  });
+
   it("records skipped files, replacing the previous list", async () => {
     await idx.setSkipped([
       { path: "z.bin", reason: "binary" },
