@@ -1,9 +1,9 @@
 /**
- * Posting lists a search has read, kept in memory for the index generation they were read in. Reading a
- * common term's postings costs about a microsecond a row in either store (SQLite rows, PostgreSQL's
- * aggregate), and at 100k chunks the commonest terms have tens of thousands of rows: every query that names
- * one would pay tens of milliseconds for the same rows. Lists are kept least recently used first within a
- * budget of postings (12 bytes each); lists shorter than MIN_CACHED are cheap to read again and are not kept.
+ * Posting lists a search has read, kept in memory for the index generation they were read in. At 100k
+ * chunks the commonest terms have tens of thousands of postings: even packed in segments (segments.ts),
+ * every query that names one would read and decode the same half megabyte again. Lists are kept least
+ * recently used first within a budget of postings (12 bytes each); lists shorter than MIN_CACHED are cheap
+ * to read again and are not kept.
  * A new generation (any index update) empties the cache, so a list is never older than the chunk table.
  */
 import type { PostingList } from "./store.js";
