@@ -14,14 +14,14 @@ import type { Config } from "../../core/config.js";
 import { validationError } from "../../core/errors.js";
 import { PostingsCache } from "./postings-cache.js";
 import {
+  cutSegment,
   decodeSegments,
-  encodeSegment,
   PostingBatch,
   pieces,
   SEGMENT_KEYS,
   SEGMENT_POSTINGS,
+  type SegmentRow,
   SPARE_SEGMENTS,
-  withoutChunks,
 } from "./segments.js";
 import {
   type ChunkRow,
@@ -271,15 +271,16 @@ export async function openPostgresIndex(
     data: [] as Buffer[],
   });
   type SegmentRows = ReturnType<typeof segmentRows>;
+  const pushRow = (rows: SegmentRows, t: number, seg: string, row: SegmentRow) => {
+    rows.term.push(t);
+    rows.seg.push(seg);
+    rows.lo.push(row.lo);
+    rows.hi.push(row.hi);
+    rows.n.push(row.n);
+    rows.data.push(row.data);
+  };
   const pushPieces = (rows: SegmentRows, t: number, gen: number, list: PostingList) => {
-    for (const p of pieces(list)) {
-      rows.term.push(t);
-      rows.seg.push(String(gen * SEGMENT_KEYS + p.piece));
-      rows.lo.push(p.lo);
-      rows.hi.push(p.hi);
-      rows.n.push(p.n);
-      rows.data.push(p.data);
-    }
+    for (const p of pieces(list)) pushRow(rows, t, String(gen * SEGMENT_KEYS + p.piece), p);
   };
   /** Inserts the rows, about 8 MB of segments per statement. */
   const insertSegments = async (c: PoolClient, rows: SegmentRows) => {
@@ -342,20 +343,12 @@ export async function openPostgresIndex(
       const drop = { term: [] as number[], seg: [] as string[] };
       const put = segmentRows();
       for (const r of segs) {
-        const list = decodeSegments([r.data]);
-        const kept = withoutChunks(list, removed.get(r.term_id)!);
-        if (kept === list) continue;
-        if (kept.chunkIds.length === 0) {
+        const cut = cutSegment(r.data, removed.get(r.term_id)!);
+        if (cut === undefined) continue;
+        if (cut === null) {
           drop.term.push(r.term_id);
           drop.seg.push(r.seg);
-          continue;
-        }
-        put.term.push(r.term_id);
-        put.seg.push(r.seg);
-        put.lo.push(kept.chunkIds[0]!);
-        put.hi.push(kept.chunkIds[kept.chunkIds.length - 1]!);
-        put.n.push(kept.chunkIds.length);
-        put.data.push(encodeSegment(kept.chunkIds, kept.tfs));
+        } else pushRow(put, r.term_id, r.seg, cut);
       }
       if (drop.term.length)
         await c.query(

@@ -71,19 +71,39 @@ export function withoutChunks(list: PostingList, removed: readonly number[]): Po
   return { chunkIds: keepIds.subarray(0, n), tfs: keepTfs.subarray(0, n) };
 }
 
+/** A segment as stored: its first and last chunk id, its number of postings and its blob. */
+export interface SegmentRow {
+  lo: number;
+  hi: number;
+  n: number;
+  data: Buffer;
+}
+
+const rowOf = (list: PostingList): SegmentRow => ({
+  lo: list.chunkIds[0]!,
+  hi: list.chunkIds[list.chunkIds.length - 1]!,
+  n: list.chunkIds.length,
+  data: encodeSegment(list.chunkIds, list.tfs),
+});
+
+/**
+ * The stored segment `data` without the postings of `removed` (ascending chunk ids): undefined when none
+ * of them is in it, null when nothing is left, else the row to write back.
+ */
+export function cutSegment(data: Uint8Array, removed: readonly number[]): SegmentRow | null | undefined {
+  const list = decodeSegments([data]);
+  const kept = withoutChunks(list, removed);
+  if (kept === list) return undefined;
+  return kept.chunkIds.length ? rowOf(kept) : null;
+}
+
 /** The list cut into segments of at most SEGMENT_POSTINGS, each with its first and last chunk id. */
-export function* pieces(
-  list: PostingList,
-): Generator<{ lo: number; hi: number; n: number; data: Buffer; piece: number }, void, undefined> {
+export function* pieces(list: PostingList): Generator<SegmentRow & { piece: number }, void, undefined> {
   const n = list.chunkIds.length;
   for (let from = 0, piece = 0; from < n; from += SEGMENT_POSTINGS, piece++) {
     const to = Math.min(n, from + SEGMENT_POSTINGS);
-    const ids = list.chunkIds.subarray(from, to);
     yield {
-      lo: ids[0]!,
-      hi: ids[ids.length - 1]!,
-      n: ids.length,
-      data: encodeSegment(ids, list.tfs.subarray(from, to)),
+      ...rowOf({ chunkIds: list.chunkIds.subarray(from, to), tfs: list.tfs.subarray(from, to) }),
       piece,
     };
   }

@@ -10,13 +10,12 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { PostingsCache } from "./postings-cache.js";
 import {
+  cutSegment,
   decodeSegments,
-  encodeSegment,
   needsCompaction,
   PostingBatch,
   pieces,
   SEGMENT_KEYS,
-  withoutChunks,
 } from "./segments.js";
 
 export interface FileRow {
@@ -289,7 +288,7 @@ export function openSqliteIndex(
   const termId = (term: string): number => {
     let id = termIds.get(term);
     if (id !== undefined) return id;
-    if (!allTermsKnown) id = q.term.get(term)?.id;
+    if (!allTermsKnown) id = termIdOf.get(term);
     if (id === undefined) {
       id = nextTermId++;
       newTerms.push({ id, term });
@@ -304,11 +303,12 @@ export function openSqliteIndex(
     nextTermId = 0;
     lastGeneration = Number.NaN;
   };
+  const termIdOf = db.prepare<[string], number>("SELECT id FROM terms WHERE term = ?").pluck();
   const shapeOf = db.prepare<[number], { n: number; segs: number }>(
     "SELECT coalesce(sum(n), 0) AS n, count(*) AS segs FROM postings WHERE term_id = ?",
   );
   const segmentsInRange = db.prepare<[number, number, number], { seg: number; data: Buffer }>(
-    "SELECT seg, data FROM postings WHERE term_id = ? AND hi >= ? AND lo <= ? ORDER BY seg",
+    "SELECT seg, data FROM postings WHERE term_id = ? AND hi >= ? AND lo <= ?",
   );
   const segmentsOf = db
     .prepare<[number], Buffer>("SELECT data FROM postings WHERE term_id = ? ORDER BY seg")
@@ -382,21 +382,12 @@ export function openSqliteIndex(
     for (const [t, ids] of removed) {
       ids.sort((a, b) => a - b);
       for (const { seg, data } of segmentsInRange.all(t, ids[0]!, ids[ids.length - 1]!)) {
-        const list = decodeSegments([data]);
-        const kept = withoutChunks(list, ids);
-        if (kept === list) continue;
-        if (kept.chunkIds.length === 0) {
+        const cut = cutSegment(data, ids);
+        if (cut === undefined) continue;
+        if (cut === null) {
           dropSegment.run(t, seg);
           addTo(segDelta, t, -1);
-        } else
-          putSegment.run(
-            kept.chunkIds[0]!,
-            kept.chunkIds[kept.chunkIds.length - 1]!,
-            kept.chunkIds.length,
-            encodeSegment(kept.chunkIds, kept.tfs),
-            t,
-            seg,
-          );
+        } else putSegment.run(cut.lo, cut.hi, cut.n, cut.data, t, seg);
       }
     }
   };
